@@ -1,0 +1,171 @@
+"""Compare a decoded answer with an expected value, in the trusted process.
+
+``problems(actual, expected, subject)`` returns a list of sentences for the student (empty
+when the answer is right). ``subject`` names what is being judged, e.g. "`W1`" or
+"`sigmoid_grad(0)`". With ``reveal=False`` (hidden checks) no expected value is ever
+printed, only shapes, types and the size of the error.
+
+Shipped into student notebooks with the self-checks: standard library and NumPy only.
+"""
+import numpy as np
+
+try:  # inside the grader package
+    from .wire import Like, Tensor, Unsupported
+except ImportError:  # inside a notebook's self-check cell, where wire.py was exec'd first
+    pass
+
+_KINDS = {"float": "f", "int": "iu", "bool": "b", "complex": "c", "number": "iufb"}
+
+
+def describe(value):
+    """A short, type-level description of an answer (never its hidden contents)."""
+    if isinstance(value, Unsupported):
+        return f"an object of type {value.type_name}"
+    if isinstance(value, Tensor):
+        return f"a torch.Tensor of shape {tuple(value.array.shape)}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if value is None:
+        return "None"
+    return f"a {type(value).__name__}"
+
+
+def _show(value):
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=4, separator=", ", threshold=12)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value)
+
+
+def _is_number(value):
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return type(value) in (int, float)
+
+
+def _match_like(actual, like, subject):
+    kind = like.kind
+    if kind == "ndarray" and not isinstance(actual, np.ndarray):
+        return [f"{subject} is {describe(actual)}, expected a NumPy array"]
+    if kind == "tensor" and not isinstance(actual, Tensor):
+        return [f"{subject} is {describe(actual)}, expected a torch.Tensor"]
+    if kind in ("ndarray", "tensor"):
+        array = actual.array if isinstance(actual, Tensor) else actual
+        return _shape_dtype(array, like.shape, like.dtype, subject)
+    if kind == "float" and not _is_number(actual):
+        return [f"{subject} is {describe(actual)}, expected a number"]
+    if kind == "int" and not (type(actual) is int or
+                              isinstance(actual, np.ndarray) and actual.ndim == 0
+                              and actual.dtype.kind in "iu"):
+        return [f"{subject} is {describe(actual)}, expected an integer"]
+    if kind == "bool" and type(actual) is not bool and not (
+            isinstance(actual, np.ndarray) and actual.ndim == 0 and actual.dtype.kind == "b"):
+        return [f"{subject} is {describe(actual)}, expected True or False"]
+    simple = {"str": str, "list": (list, tuple), "dict": dict}
+    if kind in simple and not isinstance(actual, simple[kind]):
+        return [f"{subject} is {describe(actual)}, expected a {kind}"]
+    return []
+
+
+def _shape_dtype(array, shape, dtype, subject):
+    if shape is not None and tuple(array.shape) != tuple(shape):
+        return [f"{subject} has shape {tuple(array.shape)}, expected {tuple(shape)}"]
+    if dtype and array.dtype.kind not in _KINDS.get(dtype, dtype):
+        return [f"{subject} has dtype {array.dtype}, expected a {dtype} dtype"]
+    return []
+
+
+def _numbers(actual, expected, subject, verb, rtol, atol, reveal):
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    if a.shape != e.shape:
+        return [f"{subject} has shape {a.shape}, expected {e.shape}"]
+    if np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True):
+        return []
+    if not reveal:
+        finite = np.isfinite(a) & np.isfinite(e)
+        if not finite.all() and (np.isfinite(a) != np.isfinite(e)).any():
+            return [f"{subject} {verb} non-finite values (nan or inf) where finite ones were expected"
+                    if not np.isfinite(a).all() else f"{subject} {verb} wrong values"]
+        err = float(np.max(np.abs(a - e)))
+        return [f"{subject} {verb} wrong values (largest error {err:.3g})"]
+    if a.ndim == 0 or a.size <= 12:
+        return [f"{subject} {verb} {_show(actual)}, expected {_show(expected)}"]
+    diff = np.abs(a - e)
+    where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), a.shape)
+    return [f"{subject} {verb} wrong values: at index {tuple(int(i) for i in where)} "
+            f"it is {a[where]:.6g}, expected {e[where]:.6g}"]
+
+
+def problems(actual, expected, subject, verb="is", rtol=1e-6, atol=1e-8, reveal=True):
+    """Sentences describing how ``actual`` differs from ``expected`` (empty if it matches)."""
+    if isinstance(expected, Like):
+        return _match_like(actual, expected, subject)
+    if isinstance(actual, Unsupported):
+        return [f"{subject} {verb} {describe(actual)}, which the grader does not accept here"]
+    if expected is None or isinstance(expected, (bool, np.bool_)):
+        want = None if expected is None else bool(expected)
+        got = bool(actual) if isinstance(actual, np.ndarray) and actual.ndim == 0 \
+            and actual.dtype.kind == "b" else actual
+        if type(got) is not type(want) or got != want:
+            shown = f", expected {want!r}" if reveal else ""
+            return [f"{subject} {verb} {_show(got) if reveal else describe(got)}{shown}"]
+        return []
+    if isinstance(expected, str):
+        if actual != expected:
+            got = _show(actual) if isinstance(actual, str) else describe(actual)
+            return [f"{subject} {verb} {got}" + (f", expected {expected!r}" if reveal else "")]
+        return []
+    if isinstance(expected, Tensor):
+        if not isinstance(actual, Tensor):
+            return [f"{subject} {verb} {describe(actual)}, expected a torch.Tensor"]
+        return _array(actual.array, expected.array, subject, verb, rtol, atol, reveal)
+    if isinstance(expected, np.ndarray):
+        if isinstance(actual, Tensor):
+            return [f"{subject} {verb} a torch.Tensor, expected a NumPy array"]
+        if not isinstance(actual, np.ndarray):
+            return [f"{subject} {verb} {describe(actual)}, expected a NumPy array"]
+        return _array(actual, expected, subject, verb, rtol, atol, reveal)
+    if isinstance(expected, (int, float, np.integer, np.floating)):
+        if not _is_number(actual):
+            return [f"{subject} {verb} {describe(actual)}, expected a number"]
+        return _numbers(actual, expected, subject, verb, rtol, atol, reveal)
+    if isinstance(expected, (list, tuple)):
+        return _sequence(actual, expected, subject, verb, rtol, atol, reveal)
+    if isinstance(expected, dict):
+        return _mapping(actual, expected, subject, verb, rtol, atol, reveal)
+    raise TypeError(f"the grader cannot compare with an expected {type(expected).__name__}")
+
+
+def _array(actual, expected, subject, verb, rtol, atol, reveal):
+    found = _shape_dtype(actual, expected.shape, None, subject)
+    if found:
+        return found
+    if expected.dtype.kind == "b" and actual.dtype.kind != "b":
+        return [f"{subject} has dtype {actual.dtype}, expected a bool dtype"]
+    return _numbers(actual, expected, subject, verb, rtol, atol, reveal)
+
+
+def _sequence(actual, expected, subject, verb, rtol, atol, reveal):
+    if not isinstance(actual, (list, tuple)):
+        return [f"{subject} {verb} {describe(actual)}, expected a {type(expected).__name__} "
+                f"of length {len(expected)}"]
+    if len(actual) != len(expected):
+        return [f"{subject} has length {len(actual)}, expected {len(expected)}"]
+    found = []
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        found += problems(a, e, f"{subject}[{i}]", verb, rtol, atol, reveal)
+    return found
+
+
+def _mapping(actual, expected, subject, verb, rtol, atol, reveal):
+    if not isinstance(actual, dict):
+        return [f"{subject} {verb} {describe(actual)}, expected a dict"]
+    missing = [k for k in expected if k not in actual]
+    if missing:
+        return [f"{subject} has no key {missing[0]!r}"]
+    found = []
+    for key, e in expected.items():
+        found += problems(actual[key], e, f"{subject}[{key!r}]", verb, rtol, atol, reveal)
+    return found

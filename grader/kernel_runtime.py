@@ -1,0 +1,80 @@
+"""Code that runs *inside* the student's kernel (or notebook, for self-checks).
+
+It executes a cell's source or a check's probe code in a namespace and reports what
+happened as plain data. It decides nothing: every verdict is made by the trusted grader
+from these reports, so a student who tampers with this module only loses their own results.
+
+Standard library and NumPy only (it is also shipped into student notebooks).
+"""
+import linecache
+import random
+import sys
+import traceback
+
+try:
+    from .wire import to_plain
+except ImportError:  # exec'd into a notebook's self-check cell after wire.py
+    pass
+
+CHECK_FILE = "<check>"
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy and (if loaded) torch, so every run of a check is the same."""
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def _safe_text(value, limit=300):
+    try:
+        return str(value)[:limit]
+    except BaseException:
+        return "(the error message could not be shown)"
+
+
+def describe_error(error, cell_file):
+    """Type, message and the line of the student's cell where ``error`` happened."""
+    frames = traceback.extract_tb(error.__traceback__)
+    lines = [f.lineno for f in frames if f.filename == cell_file]
+    if isinstance(error, SyntaxError) and error.filename == cell_file:
+        lines.append(error.lineno)
+    kind = type(error)
+    return {"type": getattr(kind, "__name__", "Exception"), "message": _safe_text(error),
+            "line": lines[-1] if lines else None,
+            "in_check": bool(frames) and frames[-1].filename == CHECK_FILE}
+
+
+def _compile(source, filename, transform):
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return compile(transform(source) if transform else source, filename, "exec")
+
+
+def run_source(source, filename, namespace, transform=None):
+    """Execute a cell's source in ``namespace``; report success or the error."""
+    try:
+        exec(_compile(source, filename, transform), namespace)
+    except BaseException as error:  # SystemExit and KeyboardInterrupt are failures too
+        return {"ok": False, "error": describe_error(error, filename)}
+    return {"ok": True}
+
+
+def run_probe(code, inputs, namespace, cell_file, seed=0):
+    """Run a check's probe code with ``I = inputs`` in a copy of ``namespace``.
+
+    Returns ``{"ok": True, "out": <plain data>}`` or ``{"ok": False, "error": ...}``.
+    """
+    scope = dict(namespace)
+    scope["I"] = inputs
+    seed_everything(seed)
+    try:
+        exec(_compile(code, CHECK_FILE, None), scope)
+        out = scope.get("OUT")
+        if type(out) is not dict:
+            return {"ok": False, "error": {"type": "GraderError", "line": None, "in_check": True,
+                                           "message": "the check produced no result"}}
+        return {"ok": True, "out": to_plain(out)}
+    except BaseException as error:
+        return {"ok": False, "error": describe_error(error, cell_file)}

@@ -1,0 +1,129 @@
+"""Self-checks: the public checks, run in the student's own notebook.
+
+In the repository (solution notebooks) ``from grader.selfcheck import check`` builds the public
+checks from the spec. In released student notebooks the release step embeds this module,
+``wire.py``, ``compare.py``, ``kernel_runtime.py`` and a *bundle* of the public checks (inputs
+and expected values precomputed, hidden checks left out), so ``check("task_1_2")`` works in
+JupyterLab, Binder and Colab without the repository.
+
+Verdicts use the same judging code as the batch grader. One difference is documented for
+students: here a check sees the whole notebook's variables, while the grader runs each task
+cell on its own (after the imports cell).
+"""
+import copy
+
+try:
+    from .checks import judge_report, score_task
+    from .kernel_runtime import run_probe, run_source
+    from .wire import expected_to_plain, from_plain, to_plain
+except ImportError:  # embedded in a notebook: the modules above were exec'd before this one
+    pass
+
+CELL_FILE = "<task>"
+
+
+def build_bundle(spec):
+    """Public checks of ``spec`` with inputs and expected values materialised, as plain data."""
+    tasks = []
+    for task in spec.tasks:
+        entries = []
+        for index, chk in enumerate(task.checks):
+            if not chk.public:
+                continue
+            if chk.verify is not None:
+                raise ValueError(f"{task.tag}: public check {chk.label!r} uses a custom verify")
+            inputs, expected = chk.materialize(spec.check_seed(task.tag, index))
+            entries.append({
+                "label": chk.label, "code": chk.code, "points": chk.points,
+                "inputs": to_plain(inputs), "expected": expected_to_plain(expected),
+                "requires": {k: v.to_plain() for k, v in chk.requires.items()},
+                "subject": chk.subject, "verb": chk.verb, "rtol": chk.rtol, "atol": chk.atol,
+                "negative": chk.negative})
+        tasks.append({"tag": task.tag, "title": task.title, "points": task.points,
+                      "hidden": sum(1 for c in task.checks if not c.public),
+                      "checks": entries})
+    return {"assignment": spec.number, "tasks": tasks}
+
+
+def _bundle_check(entry):
+    """Rebuild a Check from a bundle entry (embedded copies have no spec module)."""
+    from_data = {k: from_plain(v) for k, v in entry["requires"].items()}
+    return Check(label=entry["label"], code=entry["code"], points=entry["points"], public=True,
+                 requires=from_data, subject=entry["subject"], verb=entry["verb"],
+                 rtol=entry["rtol"], atol=entry["atol"], negative=entry["negative"])
+
+
+def run_public(bundle, tag, namespace):
+    """Run the public checks of ``tag`` against ``namespace``; returns result dicts."""
+    task = next((t for t in bundle["tasks"] if t["tag"] == tag), None)
+    if task is None:
+        known = ", ".join(t["tag"] for t in bundle["tasks"])
+        raise KeyError(f"no task {tag!r} in assignment {bundle['assignment']} (tasks: {known})")
+    results = []
+    for entry in task["checks"]:
+        chk = _bundle_check(entry)
+        inputs = from_plain(entry["inputs"])
+        report = run_probe(chk.code, copy.deepcopy(inputs), namespace, CELL_FILE)
+        results.append(judge_report(chk, report, inputs, from_plain(entry["expected"])))
+    return task, results
+
+
+def format_results(task, results):
+    lines = []
+    for r in results:
+        mark = "PASS" if r["status"] == "passed" else "FAIL"
+        lines.append(f"  [{mark}] {r['label']} ({r['points']:g}/{r['max']:g})")
+        lines += [f"         {m}" for m in r["messages"]]
+    got = sum(r["points"] for r in results)
+    public = sum(r["max"] for r in results)
+    head = f"{task['tag']} ({task['title']}): public checks {got:g}/{public:g} points"
+    if task["hidden"]:
+        head += f"; {task['hidden']} more check(s) are run when your submission is graded"
+    if not results:
+        head = f"{task['tag']} ({task['title']}): no public checks; it is graded after submission"
+    return "\n".join([head] + lines)
+
+
+def make_check(bundle):
+    """The ``check(tag)`` function that notebooks call."""
+    def check(tag):
+        import __main__
+        task, results = run_public(bundle, tag, vars(__main__))
+        print(format_results(task, results))
+        return all(r["status"] == "passed" for r in results)
+    return check
+
+
+def check(tag):
+    """Run the public checks of ``tag`` (e.g. ``"task_1_2"``) in this notebook (repository use)."""
+    from .specs import load_spec
+    number = int(tag.split("_")[1])
+    return make_check(build_bundle(load_spec(number)))(tag)
+
+
+def grade_in_process(spec, imports_source, sources, hidden=True):
+    """Grade task sources in this process, each task in a fresh namespace.
+
+    A fast path for authors' tests of the checks themselves; no sandbox, so never use it
+    on untrusted code. ``sources`` maps tags to cell sources. Returns ``{tag: (points, results)}``.
+    """
+    graded = {}
+    for task in spec.tasks:
+        namespace = {"__name__": "__main__"}
+        run_source(imports_source, "<imports>", namespace)
+        cell = run_source(sources.get(task.tag, ""), CELL_FILE, namespace)
+        results = []
+        for index, chk in enumerate(task.checks):
+            if not (hidden or chk.public):
+                continue
+            inputs, expected = chk.materialize(spec.check_seed(task.tag, index))
+            report = run_probe(chk.code, copy.deepcopy(inputs), namespace, CELL_FILE)
+            results.append(judge_report(chk, report, inputs, expected))
+        graded[task.tag] = (score_task(task, results), results, cell)
+    return graded
+
+
+try:
+    from .checks import Check
+except ImportError:
+    pass

@@ -1,0 +1,592 @@
+"""Reports from per-submission result files: gradebook, student feedback and a class summary.
+
+The batch grader writes one ``results/<stem>.json`` per submission (schema
+``nncourse-result/1``) as soon as that submission is graded, so an interrupted run keeps
+everything finished so far. Everything else in the output folder is derived from those
+files by :func:`write_reports` and can be regenerated at any time::
+
+    out/results/<stem>.json     one result per submission (write_result)
+    out/gradebook.csv           one row per submission (write_gradebook)
+    out/feedback/<stem>.html    for the student, printable (write_feedback)
+    out/feedback/<stem>.md      the same as Markdown, e.g. for an LMS comment box
+    out/summary.png, .md        class statistics for the instructor (write_summary)
+
+All outputs are deterministic (no timestamps, fixed ordering and number formatting), so two
+runs over the same submissions can be compared byte for byte. All writes are atomic.
+"""
+import csv
+import io
+import json
+import os
+import re
+import statistics
+import tempfile
+import warnings
+from pathlib import Path
+
+import jinja2
+import markupsafe
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+SCHEMA = "nncourse-result/1"
+
+TASK_STATUS = {   # what a task status means, in the student's words
+    "ok": "ran",
+    "error": "your cell raised an error",
+    "missing": "no cell with this task's tag",
+    "not code": "the task's cell is not a code cell",
+    "timeout": "stopped by the grader: time limit exceeded",
+    "crashed": "stopped by the grader: the Python kernel crashed",
+    "skipped": "not run by the grader",
+}
+STOPPED = ("timeout", "crashed", "skipped")          # the grader, not a verdict, ended these
+CODE_PROBLEMS = ("error", "missing", "not code")
+
+
+class ResultFileWarning(UserWarning):
+    """A result file that could not be read and was left out of the reports."""
+
+
+# ---------------------------------------------------------------- files
+
+def _atomic_write(path, data):
+    """Write ``data`` (bytes) to ``path`` so readers only ever see the old or the new file.
+
+    The temporary file sits in the target directory (os.replace is only atomic within one
+    file system) and is named ``.<name>.<random>.tmp``, which no reader here picks up.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())   # the data must be on disk before the rename is
+        os.chmod(tmp, 0o644)            # mkstemp makes it 0600; tutors share these files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(directory):
+    # Makes the rename itself survive a power cut; not possible on every platform.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _stem(file_name):
+    return Path(file_name).stem     # drops any folders, so a name cannot escape out_dir
+
+
+def result_path(out_dir, file_name):
+    return Path(out_dir) / "results" / f"{_stem(file_name)}.json"
+
+
+def _json_default(value):
+    # NumPy scalars (e.g. np.float32 points) have .item(); anything else is a grader bug.
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def write_result(result, out_dir):
+    text = json.dumps(result, sort_keys=True, indent=1, ensure_ascii=False,
+                      default=_json_default)
+    return _atomic_write(result_path(out_dir, result["file"]), (text + "\n").encode())
+
+
+def load_results(out_dir, skipped=None):
+    """All readable results in ``out_dir/results``, sorted by file name.
+
+    An unreadable file (corrupt, cut short, wrong schema) is skipped with a
+    :class:`ResultFileWarning`; if ``skipped`` is a list, ``(path, reason)`` is appended.
+    """
+    results = []
+    for path in sorted((Path(out_dir) / "results").glob("*.json")):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(result, dict) or result.get("schema") != SCHEMA:
+                raise ValueError(f"not a {SCHEMA} result")
+            if not isinstance(result.get("file"), str):
+                raise ValueError("no file name in the result")
+        except (OSError, ValueError) as error:    # JSONDecodeError is a ValueError
+            reason = f"{type(error).__name__}: {error}"
+            warnings.warn(f"skipping unreadable result file {path}: {reason}",
+                          ResultFileWarning, stacklevel=2)
+            if skipped is not None:
+                skipped.append((path, reason))
+            continue
+        results.append(result)
+    return sorted(results, key=lambda r: r["file"])
+
+
+# ---------------------------------------------------------------- small helpers
+
+def fmt(x):
+    """Points as short, stable text: 87, 87.5, 0.3333 (no float noise, no -0)."""
+    if x is None:
+        return ""
+    return format(round(float(x), 4) + 0.0, ".10g")   # + 0.0 turns -0.0 into 0.0
+
+
+def _assignment_key(number):
+    return (number is None, number or 0)        # unknown assignment last
+
+
+def _by_assignment(results):
+    groups = {}
+    for result in sorted(results, key=lambda r: _assignment_key(r.get("assignment"))):
+        groups.setdefault(result.get("assignment"), []).append(result)
+    return groups
+
+
+def task_tags(results):
+    """Union of task tags, keeping each assignment's spec order, assignments in order.
+
+    A tag first seen in a later result is placed right after its predecessor in that
+    result, so results that lack some tasks cannot scramble the order.
+    """
+    tags = []
+    for result in sorted(results, key=lambda r: (_assignment_key(r.get("assignment")),
+                                                 r["file"])):
+        previous = None
+        for tag in result.get("tasks") or {}:
+            if tag not in tags:
+                at = tags.index(previous) + 1 if previous in tags else len(tags)
+                tags.insert(at, tag)
+            previous = tag
+    return tags
+
+
+def _task_titles(results):
+    titles = {}
+    for result in results:
+        for tag, task in (result.get("tasks") or {}).items():
+            titles.setdefault(tag, task.get("title") or tag)
+    return titles
+
+
+# ---------------------------------------------------------------- gradebook
+
+def write_gradebook(results, path):
+    tags = task_tags(results)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "name", "matriculation", "assignment", "status", *tags,
+                     "total", "max", "flags", "error"])
+    for r in sorted(results, key=lambda r: r["file"]):
+        student, tasks = r.get("student") or {}, r.get("tasks") or {}
+        assignment = r.get("assignment")
+        writer.writerow([
+            r["file"], student.get("name") or "", student.get("matriculation") or "",
+            "" if assignment is None else assignment, r.get("status", ""),
+            *(fmt(tasks[tag].get("points")) if tag in tasks else "" for tag in tags),
+            fmt(r.get("total")), fmt(r.get("max")),
+            "; ".join(r.get("flags") or []), r.get("error") or ""])
+    return _atomic_write(path, buffer.getvalue().encode("utf-8"))
+
+
+# ---------------------------------------------------------------- feedback
+
+def origins(result):
+    """Where the problems in a result came from, as ``(kind, text)`` for the top of the
+    feedback; kind is "file", "grader", "code", "note" or "ok"."""
+    if result.get("status") == "rejected":
+        return [("file", "Your file could not be graded: "
+                 f"{result.get('error') or 'unknown reason'}. This is a problem with the "
+                 "submitted file itself, not with particular answers, so no task was marked.")]
+    tasks = result.get("tasks") or {}
+    found = [("note", flag) for flag in result.get("flags") or []]
+    stopped = [f"{t.get('title') or tag} ({TASK_STATUS[t['status']]})"
+               for tag, t in tasks.items() if t.get("status") in STOPPED]
+    if stopped:
+        found.append(("grader", "The grader stopped or did not run your code in: "
+                      + "; ".join(stopped) + ". Checks that could not run got no points. "
+                      "A time limit or crash usually means an endless loop, a very slow "
+                      "computation or too much memory."))
+    lost = [t.get("title") or tag for tag, t in tasks.items()
+            if t.get("status") in CODE_PROBLEMS
+            or any(c.get("status") != "passed" for c in t.get("checks") or [])]
+    if lost:
+        found.append(("code", "Points were lost because of your code or its results in: "
+                      + "; ".join(lost) + ". The details are below."))
+    if not stopped and not lost:
+        found.append(("ok", "All of your code ran and every check passed."))
+    return found
+
+
+def _code_spans(text):
+    """HTML-escape ``text``, then show its `backtick` spans as <code> (already escaped)."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", escaped))
+
+
+_MD_SPECIAL = re.compile(r"([\\*_\[\]<>|#&!~])")
+
+
+def md_escape(value):
+    """Make any text inert in Markdown: keep `code` spans (nothing inside them is
+    interpreted), backslash-escape markup characters elsewhere, and fold line breaks so a
+    message cannot start a heading, list or table row of its own."""
+    text = " ".join(str(value).split())
+    parts = re.split(r"(`[^`]+`)", text)
+    return "".join(part if i % 2 else _MD_SPECIAL.sub(r"\\\1", part.replace("`", "\\`"))
+                   for i, part in enumerate(parts))
+
+
+_HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                           trim_blocks=True, lstrip_blocks=True)
+_HTML.filters.update(code=_code_spans, fmt=fmt)
+# Markdown: every {{ }} goes through md_escape (finalize), so nothing is emitted raw.
+_MD = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined,
+                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                         finalize=md_escape)
+_MD.filters.update(fmt=fmt)
+
+FEEDBACK_HTML = _HTML.from_string("""\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ heading }}</title>
+<style>
+ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+        color: #222; max-width: 52em; margin: 2em auto; padding: 0 1em; }
+ h1 { font-size: 1.5em; margin-bottom: .2em; }
+ h2 { font-size: 1.15em; margin: 1.6em 0 .4em; border-bottom: 1px solid #ccc; }
+ .meta { color: #555; margin-top: 0; }
+ .score { font-size: 1.3em; font-weight: 600; }
+ code { font: .92em ui-monospace, Menlo, Consolas, monospace; background: #f2f2f2;
+        padding: 0 .2em; border-radius: 3px; }
+ table { border-collapse: collapse; width: 100%; margin: .5em 0; }
+ th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #ddd; }
+ td.num, th.num { text-align: right; white-space: nowrap; }
+ .box { border-left: 4px solid; padding: .4em .8em; margin: .4em 0; background: #fafafa; }
+ .box b { display: block; }
+ .file, .grader { border-color: #c0392b; } .code { border-color: #e08e0b; }
+ .note { border-color: #7f8c8d; } .ok { border-color: #27ae60; }
+ ul.checks { list-style: none; padding-left: 0; }
+ ul.checks > li { margin: .3em 0; }
+ .mark { display: inline-block; width: 1.3em; font-weight: bold; }
+ .passed .mark { color: #27ae60; } .notpassed .mark { color: #c0392b; }
+ .hidden { color: #777; font-size: .85em; }
+ .msgs { margin: .15em 0 .15em 1.3em; padding-left: 1em; white-space: pre-wrap; }
+ .task { break-inside: avoid; }
+ footer { margin-top: 2em; color: #777; font-size: .85em; }
+ @media print { body { margin: 0; max-width: none; font-size: 11pt; }
+                .box { background: none; } a { color: inherit; text-decoration: none; } }
+</style>
+</head>
+<body>
+<h1>{{ heading }}</h1>
+<p class="meta">{{ student.name or "(name not recognised)" }}
+{% if student.matriculation %} &middot; {{ student.matriculation }}{% endif %}
+ &middot; file <code>{{ r.file }}</code></p>
+{% if r.status == "graded" %}
+<p class="score">{{ r.total|fmt }} / {{ r.max|fmt }} points</p>
+{% endif %}
+{% for kind, text in origins %}
+<div class="box {{ kind }}"><b>{{ ORIGIN_TITLES[kind] }}</b>{{ text|code }}</div>
+{% endfor %}
+{% if tasks %}
+<h2>Overview</h2>
+<table>
+<tr><th>Task</th><th class="num">Points</th><th>Status</th></tr>
+{% for tag, t in tasks.items() %}
+<tr><td><a href="#{{ tag }}">{{ t.title or tag }}</a></td>
+<td class="num">{{ t.points|fmt }} / {{ t.max|fmt }}</td>
+<td>{{ STATUS.get(t.status, t.status) }}</td></tr>
+{% endfor %}
+<tr><th>Total</th><th class="num">{{ r.total|fmt }} / {{ r.max|fmt }}</th><th></th></tr>
+</table>
+{% for tag, t in tasks.items() %}
+<section class="task" id="{{ tag }}">
+<h2>{{ t.title or tag }} &mdash; {{ t.points|fmt }} / {{ t.max|fmt }}</h2>
+{% if t.messages %}
+<ul class="msgs">{% for m in t.messages %}<li>{{ m|code }}</li>{% endfor %}</ul>
+{% endif %}
+<ul class="checks">
+{% for c in t.checks or [] %}
+<li class="{{ 'passed' if c.status == 'passed' else 'notpassed' }}">
+<span class="mark">{{ "✓" if c.status == "passed" else "✗" }}</span>{{ c.label|code }}
+&mdash; {{ c.points|fmt }} / {{ c.max|fmt }}
+{% if c.status not in ("passed", "failed") %} ({{ c.status }}){% endif %}
+{% if not c.public %} <span class="hidden">hidden check</span>{% endif %}
+{% if c.messages %}
+<ul class="msgs">{% for m in c.messages %}<li>{{ m|code }}</li>{% endfor %}</ul>
+{% endif %}
+</li>
+{% endfor %}
+</ul>
+</section>
+{% endfor %}
+{% endif %}
+<footer>nncourse grader {{ r.grader_version or "" }} &middot; file SHA-256
+<code>{{ (r.sha256 or "")[:16] }}</code></footer>
+</body>
+</html>
+""")
+
+FEEDBACK_MD = _MD.from_string("""\
+# {{ heading }}
+
+{{ student.name or "(name not recognised)" }}{% if student.matriculation %}, {{ student.matriculation }}{% endif %}, file {{ r.file }}
+{% if r.status == "graded" %}
+
+**{{ r.total|fmt }} / {{ r.max|fmt }} points**
+{% endif %}
+
+{% for kind, text in origins %}
+> **{{ ORIGIN_TITLES[kind] }}** {{ text }}
+
+{% endfor %}
+{% if tasks %}
+| Task | Points | Status |
+|---|---:|---|
+{% for tag, t in tasks.items() %}
+| {{ t.title or tag }} | {{ t.points|fmt }} / {{ t.max|fmt }} | {{ STATUS.get(t.status, t.status) }} |
+{% endfor %}
+| **Total** | **{{ r.total|fmt }} / {{ r.max|fmt }}** | |
+{% for tag, t in tasks.items() %}
+
+## {{ t.title or tag }}: {{ t.points|fmt }} / {{ t.max|fmt }}
+
+{% for m in t.messages or [] %}
+- {{ m }}
+{% endfor %}
+{% for c in t.checks or [] %}
+- {{ "✓" if c.status == "passed" else "✗" }} {{ c.label }}: {{ c.points|fmt }} / {{ c.max|fmt }}{% if c.status not in ("passed", "failed") %} ({{ c.status }}){% endif %}{% if not c.public %} (hidden check){% endif %}
+
+{% for m in c.messages or [] %}
+    - {{ m }}
+{% endfor %}
+{% endfor %}
+{% endfor %}
+{% endif %}
+""")
+
+ORIGIN_TITLES = {"file": "Problem with the submitted file.",
+                 "grader": "The grader stopped your code.",
+                 "code": "Problems in your code.",
+                 "note": "Note about the submission:",
+                 "ok": "No problems."}
+
+
+def _feedback_context(result):
+    number = result.get("assignment")
+    return {"r": result, "student": result.get("student") or {},
+            "tasks": result.get("tasks") or {}, "origins": origins(result),
+            "heading": f"Feedback on Assignment {number if number is not None else '?'}",
+            "STATUS": TASK_STATUS, "ORIGIN_TITLES": ORIGIN_TITLES}
+
+
+def write_feedback(result, out_dir):
+    folder, stem = Path(out_dir) / "feedback", _stem(result["file"])
+    context = _feedback_context(result)
+    return [_atomic_write(folder / f"{stem}.html", FEEDBACK_HTML.render(context).encode()),
+            _atomic_write(folder / f"{stem}.md", FEEDBACK_MD.render(context).encode())]
+
+
+# ---------------------------------------------------------------- summary
+
+def _title(results):
+    numbers = sorted({r.get("assignment") for r in results} - {None})
+    graded = sum(r.get("status") == "graded" for r in results)
+    which = (f"Assignment {numbers[0]}" if len(numbers) == 1
+             else "Assignments " + ", ".join(map(str, numbers)) if numbers
+             else "No assignment")
+    return f"{which}: {graded} graded of N = {len(results)} submissions"
+
+
+def task_stats(graded):
+    """Per task tag: (title, max, mean points, full-marks rate, mean points/max)."""
+    titles, stats = _task_titles(graded), {}
+    for tag in task_tags(graded):
+        tasks = [r["tasks"][tag] for r in graded if tag in (r.get("tasks") or {})]
+        points = [float(t.get("points") or 0) for t in tasks]
+        top = max(float(t.get("max") or 0) for t in tasks)
+        full = sum(p >= float(t.get("max") or 0) for p, t in zip(points, tasks))
+        rate = [p / float(t["max"]) if t.get("max") else 0.0 for p, t in zip(points, tasks)]
+        stats[tag] = (titles[tag], top, statistics.fmean(points), full / len(tasks),
+                      statistics.fmean(rate))
+    return stats
+
+
+def _plot(results):
+    graded = [r for r in results if r.get("status") == "graded"]
+    groups = _by_assignment(graded)
+    stats = task_stats(graded)
+    fig = Figure(figsize=(11, max(4.5, 1.8 + 0.32 * len(stats))), layout="constrained")
+    hist, bars = fig.subplots(1, 2, width_ratios=[1, 1.15])
+    fig.suptitle(_title(results), fontsize=13, fontweight="bold")
+    colours = {a: f"C{i}" for i, a in enumerate(groups)}
+    _plot_totals(hist, groups, colours)
+    _plot_tasks(bars, graded, stats, colours)
+    buffer = io.BytesIO()
+    # No "Software" entry: the PNG should not change with the matplotlib version.
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _plot_totals(ax, groups, colours):
+    ax.set_title("Totals (graded submissions)")
+    if not groups:
+        ax.text(0.5, 0.5, "no graded submissions", ha="center", va="center",
+                transform=ax.transAxes, color="0.4")
+        ax.set_axis_off()
+        return
+    maxima = {float(r.get("max") or 0) for rs in groups.values() for r in rs}
+    common = maxima.pop() if len(maxima) == 1 else 0.0
+    # One common maximum: plot points. Assignments of different size: plot % of max.
+    if common > 0:
+        top, label = common, "total points"
+        value = lambda r: float(r.get("total") or 0)
+    else:
+        top, label = 100.0, "total (% of maximum)"
+        value = lambda r: 100 * float(r.get("total") or 0) / float(r.get("max") or 1)
+    values = [[value(r) for r in rs] for rs in groups.values()]
+    ax.hist(values, bins=[top * i / 20 for i in range(21)], stacked=True,
+            color=[colours[a] for a in groups], edgecolor="white",
+            label=[f"Assignment {a}" if a is not None else "unknown" for a in groups])
+    everything = [v for vs in values for v in vs]
+    median = statistics.median(everything)
+    ax.axvline(median, color="0.2", linestyle="--", linewidth=1)
+    ax.annotate(f"median {fmt(median)}", (median, 1), xycoords=("data", "axes fraction"),
+                xytext=(4, -14), textcoords="offset points", fontsize=9, color="0.2")
+    ax.set_xlim(0, top)
+    ax.set_xlabel(label)
+    ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(groups) > 1:
+        ax.legend(frameon=False, fontsize=9, loc="upper left")
+
+
+def _plot_tasks(ax, graded, stats, colours):
+    ax.set_title("Average score per task (points / max)")
+    if not stats:
+        ax.set_axis_off()
+        return
+    owner = {}
+    for r in graded:                       # which assignment a tag belongs to, for colour
+        for tag in r.get("tasks") or {}:
+            owner.setdefault(tag, r.get("assignment"))
+    tags = list(stats)
+    rates = [stats[t][4] for t in tags]
+    rows = range(len(tags))
+    ax.barh(rows, rates, color=[colours[owner[t]] for t in tags], height=0.7)
+    for row, rate in zip(rows, rates):
+        ax.text(min(rate, 1) + 0.01, row, f"{rate:.0%}", va="center", fontsize=8)
+    ax.set_yticks(list(rows), [_short(f"{t}: {stats[t][0]}") for t in tags], fontsize=8)
+    ax.invert_yaxis()                      # spec order from the top
+    ax.set_xlim(0, 1.1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _short(text, width=38):
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+SUMMARY_MD = _MD.from_string("""\
+# {{ title }}
+
+| | count |
+|---|---:|
+| submissions | {{ results|length }} |
+| graded | {{ graded|length }} |
+| rejected | {{ rejected|length }} |
+| flagged | {{ flagged|length }} |
+{% if skipped %}
+| unreadable result files (left out) | {{ skipped|length }} |
+{% endif %}
+{% for number, group in groups.items() %}
+
+## Assignment {{ number if number is not none else "unknown" }}
+
+{% if group.graded %}
+{{ group.graded|length }} graded; total points (max {{ group.max }}): mean {{ group.mean }}, median {{ group.median }}, min {{ group.min }}, max {{ group.top }}.
+
+| Task | Title | Max | Mean | Full marks |
+|---|---|---:|---:|---:|
+{% for tag, s in group.tasks.items() %}
+| {{ tag }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt }} | {{ "%.0f%%"|format(100 * s[3]) }} |
+{% endfor %}
+{% else %}
+No graded submissions.
+{% endif %}
+{% endfor %}
+{% if rejected %}
+
+## Rejected submissions
+
+{% for r in rejected %}
+- {{ r.file }}: {{ r.error or "no reason given" }}
+{% endfor %}
+{% endif %}
+{% if flagged %}
+
+## Flagged submissions
+
+{% for r in flagged %}
+- {{ r.file }}: {{ r.flags|join("; ") }}
+{% endfor %}
+{% endif %}
+{% if skipped %}
+
+## Unreadable result files
+
+{% for path, reason in skipped %}
+- {{ path }}: {{ reason }}
+{% endfor %}
+{% endif %}
+""")
+
+
+def _group_stats(results):
+    graded = [r for r in results if r.get("status") == "graded"]
+    if not graded:
+        return {"graded": []}
+    totals = [float(r.get("total") or 0) for r in graded]
+    return {"graded": graded, "max": fmt(max(float(r.get("max") or 0) for r in graded)),
+            "mean": fmt(statistics.fmean(totals)), "median": fmt(statistics.median(totals)),
+            "min": fmt(min(totals)), "top": fmt(max(totals)), "tasks": task_stats(graded)}
+
+
+def write_summary(results, out_dir, skipped=()):
+    out_dir = Path(out_dir)
+    results = sorted(results, key=lambda r: r["file"])
+    text = SUMMARY_MD.render(
+        title=_title(results), results=results, skipped=list(skipped),
+        graded=[r for r in results if r.get("status") == "graded"],
+        rejected=[r for r in results if r.get("status") == "rejected"],
+        flagged=[r for r in results if r.get("flags")],
+        groups={a: _group_stats(rs) for a, rs in _by_assignment(results).items()})
+    return [_atomic_write(out_dir / "summary.png", _plot(results)),
+            _atomic_write(out_dir / "summary.md", text.encode())]
+
+
+# ---------------------------------------------------------------- everything
+
+def write_reports(out_dir):
+    """Regenerate every report from ``out_dir/results``; returns the paths written."""
+    out_dir, skipped = Path(out_dir), []
+    results = load_results(out_dir, skipped)
+    feedback = [path for r in results for path in write_feedback(r, out_dir)]
+    return {"gradebook": write_gradebook(results, out_dir / "gradebook.csv"),
+            "feedback": feedback,
+            "summary": write_summary(results, out_dir, skipped),
+            "skipped": [path for path, _ in skipped]}

@@ -78,3 +78,35 @@ def run_probe(code, inputs, namespace, cell_file, seed=0):
         return {"ok": True, "out": to_plain(out)}
     except BaseException as error:
         return {"ok": False, "error": describe_error(error, cell_file)}
+
+
+# ------------------------------------------------ entry points called by the grader's cells
+
+def _emit(nonce, report):
+    from IPython.display import publish_display_data
+    from grader.wire import WIRE_MIME
+    publish_display_data({WIRE_MIME: {"nonce": nonce, "report": report}})
+
+
+def begin(nonce, seed):
+    """Start a task: empty namespace, closed figures, seeded generators."""
+    ip = get_ipython()  # noqa: F821  (defined in a kernel)
+    ip.reset(new_session=False)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    seed_everything(seed)
+    _emit(nonce, {"ok": True})
+
+
+def cell(nonce, filename, source, seed):
+    ip = get_ipython()  # noqa: F821
+    seed_everything(seed)
+    _emit(nonce, run_source(source, filename, ip.user_ns, ip.transform_cell))
+
+
+def check(nonce, code, inputs_json, cell_file, seed):
+    import json
+    from grader.wire import from_plain
+    ip = get_ipython()  # noqa: F821
+    inputs = from_plain(json.loads(inputs_json))
+    _emit(nonce, run_probe(code, inputs, ip.user_ns, cell_file, seed))

@@ -234,17 +234,25 @@ def _code_spans(text):
     return markupsafe.Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", escaped))
 
 
-_MD_SPECIAL = re.compile(r"([\\*_\[\]<>|#&!~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&!~])")
 
 
 def md_escape(value):
     """Make any text inert in Markdown: keep `code` spans (nothing inside them is
     interpreted), backslash-escape markup characters elsewhere, and fold line breaks so a
     message cannot start a heading, list or table row of its own."""
+    if isinstance(value, markupsafe.Markup):       # already made safe by md_code
+        return value
     text = " ".join(str(value).split())
     parts = re.split(r"(`[^`]+`)", text)
-    return "".join(part if i % 2 else _MD_SPECIAL.sub(r"\\\1", part.replace("`", "\\`"))
+    return "".join(part if i % 2 else _MD_SPECIAL.sub(r"\\\1", part)
                    for i, part in enumerate(parts))
+
+
+def md_code(value):
+    """Show a tag or file name as a Markdown code span (inert), if it fits in one."""
+    text = " ".join(str(value).split())
+    return markupsafe.Markup(f"`{text}`") if text and "`" not in text else md_escape(text)
 
 
 _HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
@@ -254,7 +262,7 @@ _HTML.filters.update(code=_code_spans, fmt=fmt)
 _MD = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined,
                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                          finalize=md_escape)
-_MD.filters.update(fmt=fmt)
+_MD.filters.update(fmt=fmt, code=md_code)
 
 FEEDBACK_HTML = _HTML.from_string("""\
 <!DOCTYPE html>
@@ -344,7 +352,7 @@ FEEDBACK_HTML = _HTML.from_string("""\
 FEEDBACK_MD = _MD.from_string("""\
 # {{ heading }}
 
-{{ student.name or "(name not recognised)" }}{% if student.matriculation %}, {{ student.matriculation }}{% endif %}, file {{ r.file }}
+{{ student.name or "(name not recognised)" }}{% if student.matriculation %}, {{ student.matriculation }}{% endif %}, file {{ r.file|code }}
 {% if r.status == "graded" %}
 
 **{{ r.total|fmt }} / {{ r.max|fmt }} points**
@@ -523,7 +531,7 @@ SUMMARY_MD = _MD.from_string("""\
 | Task | Title | Max | Mean | Full marks |
 |---|---|---:|---:|---:|
 {% for tag, s in group.tasks.items() %}
-| {{ tag }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt }} | {{ "%.0f%%"|format(100 * s[3]) }} |
+| {{ tag|code }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt }} | {{ "%.0f%%"|format(100 * s[3]) }} |
 {% endfor %}
 {% else %}
 No graded submissions.
@@ -534,7 +542,7 @@ No graded submissions.
 ## Rejected submissions
 
 {% for r in rejected %}
-- {{ r.file }}: {{ r.error or "no reason given" }}
+- {{ r.file|code }}: {{ r.error or "no reason given" }}
 {% endfor %}
 {% endif %}
 {% if flagged %}
@@ -542,7 +550,7 @@ No graded submissions.
 ## Flagged submissions
 
 {% for r in flagged %}
-- {{ r.file }}: {{ r.flags|join("; ") }}
+- {{ r.file|code }}: {{ r.flags|join("; ") }}
 {% endfor %}
 {% endif %}
 {% if skipped %}
@@ -550,7 +558,7 @@ No graded submissions.
 ## Unreadable result files
 
 {% for path, reason in skipped %}
-- {{ path }}: {{ reason }}
+- {{ path|code }}: {{ reason }}
 {% endfor %}
 {% endif %}
 """)

@@ -3,7 +3,7 @@ import importlib
 import pkgutil
 
 
-class SpecError(Exception):
+class SpecError(LookupError):
     """No spec, or a broken one, for the requested assignment."""
 
 

@@ -1,0 +1,33 @@
+"""``python -m grader <command>``: one sub-command per pipeline step a user runs."""
+import argparse
+import importlib
+import sys
+
+# command -> (module implementing add_arguments(parser) and run(args) -> exit code, help)
+COMMANDS = {
+    "grade": ("grader.grade", "grade one submission or a folder of submissions"),
+    "check": ("grader.checkcmd", "run an assignment's checks on a notebook, print the verdicts"),
+    "release": ("grader.release", "regenerate student notebooks in notebooks/ from solutions/"),
+    "examples": ("grader.examples", "regenerate the bundled example class in data/examples/"),
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Autograder and authoring tools for the neural-network fundamentals course.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, text) in COMMANDS.items():
+        command = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        importlib.import_module(module).add_arguments(command)
+        command.set_defaults(module=module)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return importlib.import_module(args.module).run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,148 @@
+"""Run cells in a sandboxed kernel with nbclient, and bring back plain-data reports.
+
+nbclient drives the kernel exactly as it drives any notebook; the kernel itself comes from
+the sandbox's warm factory (``sandbox.Zygote``) through a jupyter_client provisioner, and
+speaks over Unix sockets because it has no network. A cell that runs past its timeout is
+not interrupted (a student can ignore SIGINT): the kernel and every process of its sandbox
+user are killed, and the next cell gets a fresh kernel.
+"""
+import asyncio
+import json
+import math
+import secrets
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_code_cell, new_notebook
+
+from .sandbox import ForkedProcess
+from .wire import WIRE_MIME
+
+OUTPUT_LIMIT = 256 * 1024       # bytes of ordinary output kept per cell
+REPORT_LIMIT = 32 * 1024 * 1024  # bytes of one result report
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """Launches kernels by asking the zygote to fork instead of starting a new process."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        km = self.parent
+        pid = km.zygote.spawn(km.connection_file)
+        self.process, self.pid, self.pgid = ForkedProcess(pid), pid, pid
+        return self.connection_info
+
+    async def kill(self, restart=False):
+        self.parent.zygote.sweep(self.pid)
+
+    async def cleanup(self, restart=False):
+        shutil.rmtree(self.parent.socket_dir, ignore_errors=True)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    def __init__(self, zygote, **kwargs):
+        super().__init__(transport="ipc", **kwargs)
+        self.zygote = zygote
+        self.socket_dir = zygote.socket_dir()
+        self.ip = str(self.socket_dir / "k")
+        self.connection_file = str(self.socket_dir / "kernel.json")
+        self._kernel_spec = KernelSpec(argv=["(forked by the grader)"], language="python",
+                                       display_name="sandboxed python")
+
+    async def _async_pre_start_kernel(self, **kwargs):
+        if self.provisioner is None:
+            self.provisioner = SandboxProvisioner(
+                kernel_id=str(uuid.uuid4()), kernel_spec=self._kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kwargs)
+
+
+class CappedClient(NotebookClient):
+    """An nbclient client that keeps at most OUTPUT_LIMIT bytes of each cell's output."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        data = msg["content"].get("data") or {}
+        if WIRE_MIME in data:  # reports are never dropped for the sake of a student's prints
+            return super().output(outs, msg, display_id, cell_index)
+        self.output_bytes = getattr(self, "output_bytes", 0) + len(json.dumps(msg["content"]))
+        if self.output_bytes > OUTPUT_LIMIT:
+            self.truncated = True
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+@dataclass
+class CellRun:
+    status: str                      # "ok", "timeout", "crashed" or "no result"
+    report: dict | None = None       # what the kernel runtime reported
+    seconds: float = 0.0
+    truncated: bool = False
+    notes: list = field(default_factory=list)
+
+
+class KernelSession:
+    """One sandboxed kernel at a time; a new one is forked after a timeout or a crash."""
+
+    def __init__(self, zygote):
+        self.zygote, self.client, self._context = zygote, None, None
+
+    async def _start(self):
+        km = SandboxKernelManager(self.zygote)
+        self.client = CappedClient(new_notebook(), km=km, allow_errors=True,
+                                   interrupt_on_timeout=False, startup_timeout=60,
+                                   iopub_timeout=2, shutdown_kernel="immediate")
+        self._context = self.client.async_setup_kernel()
+        await self._context.__aenter__()
+
+    async def stop(self):
+        if self._context is not None:
+            context, self._context, self.client = self._context, None, None
+            try:
+                await context.__aexit__(None, None, None)
+            except Exception:  # the kernel may already be gone; the sweep below is what counts
+                pass
+        self.zygote.sweep()
+
+    async def call(self, function, *args, timeout):
+        """Run ``_nncourse_rt.<function>(nonce, *args)`` in the kernel; return a CellRun."""
+        if self.client is None:
+            await self._start()
+        nonce = secrets.token_hex(16)
+        arglist = ", ".join(repr(a) for a in (nonce, *args))
+        cell = new_code_cell(f"__import__('_nncourse_rt').{function}({arglist})")
+        self.client.nb.cells = [cell]
+        self.client.timeout = max(1, math.ceil(timeout))
+        self.client.output_bytes, self.client.truncated = 0, False
+        started = time.monotonic()
+        try:
+            await self.client.async_execute_cell(cell, 0)
+            status = "ok"
+        except CellTimeoutError:
+            status = "timeout"
+        except (DeadKernelError, RuntimeError, asyncio.CancelledError):
+            status = "crashed"
+        run = CellRun(status, seconds=time.monotonic() - started,
+                      truncated=getattr(self.client, "truncated", False))
+        if status != "ok":
+            await self.stop()
+            return run
+        run.report = _find_report(cell.outputs, nonce)
+        if run.report is None:
+            run.status = "no result"
+        return run
+
+
+def _find_report(outputs, nonce):
+    """The single report carrying this cell's nonce; a forged second one voids both."""
+    found = [o["data"][WIRE_MIME] for o in outputs
+             if o.get("output_type") == "display_data" and WIRE_MIME in o.get("data", {})]
+    mine = [p for p in found if isinstance(p, dict) and p.get("nonce") == nonce]
+    if len(mine) != 1 or len(json.dumps(mine[0])) > REPORT_LIMIT:
+        return None
+    report = mine[0].get("report")
+    return report if isinstance(report, dict) else None

@@ -135,11 +135,11 @@ def load_results(out_dir, skipped=None):
 
 # ---------------------------------------------------------------- small helpers
 
-def fmt(x):
+def fmt(x, digits=4):
     """Points as short, stable text: 87, 87.5, 0.3333 (no float noise, no -0)."""
     if x is None:
         return ""
-    return format(round(float(x), 4) + 0.0, ".10g")   # + 0.0 turns -0.0 into 0.0
+    return format(round(float(x), digits) + 0.0, ".10g")   # + 0.0 turns -0.0 into 0.0
 
 
 def _assignment_key(number):
@@ -531,7 +531,7 @@ SUMMARY_MD = _MD.from_string("""\
 | Task | Title | Max | Mean | Full marks |
 |---|---|---:|---:|---:|
 {% for tag, s in group.tasks.items() %}
-| {{ tag|code }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt }} | {{ "%.0f%%"|format(100 * s[3]) }} |
+| {{ tag|code }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt(2) }} | {{ "%.0f%%"|format(100 * s[3]) }} |
 {% endfor %}
 {% else %}
 No graded submissions.
@@ -570,7 +570,7 @@ def _group_stats(results):
         return {"graded": []}
     totals = [float(r.get("total") or 0) for r in graded]
     return {"graded": graded, "max": fmt(max(float(r.get("max") or 0) for r in graded)),
-            "mean": fmt(statistics.fmean(totals)), "median": fmt(statistics.median(totals)),
+            "mean": fmt(statistics.fmean(totals), 2), "median": fmt(statistics.median(totals), 2),
             "min": fmt(min(totals)), "top": fmt(max(totals)), "tasks": task_stats(graded)}
 
 

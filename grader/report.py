@@ -472,15 +472,14 @@ def _plot_totals(ax, groups, colours):
             label=[f"Assignment {a}" if a is not None else "unknown" for a in groups])
     everything = [v for vs in values for v in vs]
     median = statistics.median(everything)
-    ax.axvline(median, color="0.2", linestyle="--", linewidth=1)
-    ax.annotate(f"median {fmt(median)}", (median, 1), xycoords=("data", "axes fraction"),
-                xytext=(4, -14), textcoords="offset points", fontsize=9, color="0.2")
+    ax.axvline(median, color="0.2", linestyle="--", linewidth=1,
+               label=f"median {fmt(median, 1)}")
     ax.set_xlim(0, top)
     ax.set_xlabel(label)
     ax.set_ylabel("submissions")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(groups) > 1:
-        ax.legend(frameon=False, fontsize=9, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
 
 
 def _plot_tasks(ax, graded, stats, colours):
@@ -502,6 +501,8 @@ def _plot_tasks(ax, graded, stats, colours):
     ax.invert_yaxis()                      # spec order from the top
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.grid(axis="x", color="0.85")
+    ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -525,7 +526,6 @@ SUMMARY_MD = _MD.from_string("""\
 
 ## Assignment {{ number if number is not none else "unknown" }}
 
-{% if group.graded %}
 {{ group.graded|length }} graded; total points (max {{ group.max }}): mean {{ group.mean }}, median {{ group.median }}, min {{ group.min }}, max {{ group.top }}.
 
 | Task | Title | Max | Mean | Full marks |
@@ -534,8 +534,8 @@ SUMMARY_MD = _MD.from_string("""\
 | {{ tag|code }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt(2) }} | {{ "%.0f%%"|format(100 * s[3]) }} |
 {% endfor %}
 {% else %}
+
 No graded submissions.
-{% endif %}
 {% endfor %}
 {% if rejected %}
 
@@ -564,10 +564,7 @@ No graded submissions.
 """)
 
 
-def _group_stats(results):
-    graded = [r for r in results if r.get("status") == "graded"]
-    if not graded:
-        return {"graded": []}
+def _group_stats(graded):
     totals = [float(r.get("total") or 0) for r in graded]
     return {"graded": graded, "max": fmt(max(float(r.get("max") or 0) for r in graded)),
             "mean": fmt(statistics.fmean(totals), 2), "median": fmt(statistics.median(totals), 2),
@@ -577,12 +574,12 @@ def _group_stats(results):
 def write_summary(results, out_dir, skipped=()):
     out_dir = Path(out_dir)
     results = sorted(results, key=lambda r: r["file"])
+    graded = [r for r in results if r.get("status") == "graded"]
     text = SUMMARY_MD.render(
-        title=_title(results), results=results, skipped=list(skipped),
-        graded=[r for r in results if r.get("status") == "graded"],
+        title=_title(results), results=results, skipped=list(skipped), graded=graded,
         rejected=[r for r in results if r.get("status") == "rejected"],
         flagged=[r for r in results if r.get("flags")],
-        groups={a: _group_stats(rs) for a, rs in _by_assignment(results).items()})
+        groups={a: _group_stats(rs) for a, rs in _by_assignment(graded).items()})
     return [_atomic_write(out_dir / "summary.png", _plot(results)),
             _atomic_write(out_dir / "summary.md", text.encode())]
 

@@ -40,7 +40,8 @@ TASK_STATUS = {   # what a task status means, in the student's words
     "crashed": "stopped by the grader: the Python kernel crashed",
     "skipped": "not run by the grader",
 }
-STOPPED = ("timeout", "crashed", "skipped")          # the grader, not a verdict, ended these
+STOPPED = {"timeout": "time limit exceeded",          # the grader, not a verdict, ended these
+           "crashed": "the kernel crashed", "skipped": "not run"}
 CODE_PROBLEMS = ("error", "missing", "not code")
 
 
@@ -207,10 +208,12 @@ def origins(result):
     if result.get("status") == "rejected":
         return [("file", "Your file could not be graded: "
                  f"{result.get('error') or 'unknown reason'}. This is a problem with the "
-                 "submitted file itself, not with particular answers, so no task was marked.")]
+                 "submitted file itself, not with particular answers, so no task was marked. "
+                 "Please check that you submitted the right .ipynb file; ask your tutor "
+                 "if in doubt.")]
     tasks = result.get("tasks") or {}
     found = [("note", flag) for flag in result.get("flags") or []]
-    stopped = [f"{t.get('title') or tag} ({TASK_STATUS[t['status']]})"
+    stopped = [f"{t.get('title') or tag} ({STOPPED[t['status']]})"
                for tag, t in tasks.items() if t.get("status") in STOPPED]
     if stopped:
         found.append(("grader", "The grader stopped or did not run your code in: "
@@ -218,8 +221,9 @@ def origins(result):
                       "A time limit or crash usually means an endless loop, a very slow "
                       "computation or too much memory."))
     lost = [t.get("title") or tag for tag, t in tasks.items()
-            if t.get("status") in CODE_PROBLEMS
-            or any(c.get("status") != "passed" for c in t.get("checks") or [])]
+            if t.get("status") not in STOPPED     # those were reported just above
+            and (t.get("status") in CODE_PROBLEMS
+                 or any(c.get("status") != "passed" for c in t.get("checks") or []))]
     if lost:
         found.append(("code", "Points were lost because of your code or its results in: "
                       + "; ".join(lost) + ". The details are below."))
@@ -311,6 +315,8 @@ FEEDBACK_HTML = _HTML.from_string("""\
 <div class="box {{ kind }}"><b>{{ ORIGIN_TITLES[kind] }}</b>{{ text|code }}</div>
 {% endfor %}
 {% if tasks %}
+<p>Below are your points per task, then what each check found. Hidden checks run your
+code on inputs you have not seen.</p>
 <h2>Overview</h2>
 <table>
 <tr><th>Task</th><th class="num">Points</th><th>Status</th></tr>
@@ -363,6 +369,8 @@ FEEDBACK_MD = _MD.from_string("""\
 
 {% endfor %}
 {% if tasks %}
+Below are your points per task, then what each check found. Hidden checks run your code on inputs you have not seen.
+
 | Task | Points | Status |
 |---|---:|---|
 {% for tag, t in tasks.items() %}
@@ -398,7 +406,8 @@ def _feedback_context(result):
     number = result.get("assignment")
     return {"r": result, "student": result.get("student") or {},
             "tasks": result.get("tasks") or {}, "origins": origins(result),
-            "heading": f"Feedback on Assignment {number if number is not None else '?'}",
+            "heading": (f"Feedback on Assignment {number}" if number is not None
+                        else "Feedback on your submission"),
             "STATUS": TASK_STATUS, "ORIGIN_TITLES": ORIGIN_TITLES}
 
 

@@ -330,3 +330,13 @@ def test_write_reports_on_an_empty_folder(tmp_path):
     assert written["feedback"] == [] and all(p.exists() for p in written["summary"])
     assert not any(name.endswith(".tmp") for _, _, names in os.walk(tmp_path)
                    for name in names)
+
+
+def test_origins_separate_stopped_tasks_from_code_problems():
+    result = make_result("Assignment_1_AdaLovelace_12345678.ipynb",
+                         points={"task_1_1": 0.0, "task_1_3": 0.0},
+                         task_status={"task_1_1": "error", "task_1_3": "crashed"})
+    found = dict(report.origins(result))
+    assert "Why XOR is hard (the kernel crashed)" in found["grader"]
+    assert "The XOR data" in found["code"] and "Why XOR is hard" not in found["code"]
+    assert "ok" not in found

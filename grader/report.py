@@ -157,12 +157,13 @@ def _by_assignment(results):
 def task_tags(results):
     """Union of task tags, keeping each assignment's spec order, assignments in order.
 
-    A tag first seen in a later result is placed right after its predecessor in that
-    result, so results that lack some tasks cannot scramble the order.
+    Within an assignment the result with the most tasks goes first, and a tag first seen
+    later is placed right after its predecessor there, so results that lack some tasks
+    (an old spec, a hand-edited result) cannot scramble the order.
     """
     tags = []
     for result in sorted(results, key=lambda r: (_assignment_key(r.get("assignment")),
-                                                 r["file"])):
+                                                 -len(r.get("tasks") or {}), r["file"])):
         previous = None
         for tag in result.get("tasks") or {}:
             if tag not in tags:
@@ -182,6 +183,13 @@ def _task_titles(results):
 
 # ---------------------------------------------------------------- gradebook
 
+def _cell(text):
+    """Student-controlled text for a spreadsheet: a leading = + - @ would make Excel or
+    LibreOffice run it as a formula (CSV injection), so such text gets a quote in front."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_gradebook(results, path):
     tags = task_tags(results)
     buffer = io.StringIO()
@@ -192,11 +200,11 @@ def write_gradebook(results, path):
         student, tasks = r.get("student") or {}, r.get("tasks") or {}
         assignment = r.get("assignment")
         writer.writerow([
-            r["file"], student.get("name") or "", student.get("matriculation") or "",
+            _cell(r["file"]), _cell(student.get("name")), _cell(student.get("matriculation")),
             "" if assignment is None else assignment, r.get("status", ""),
             *(fmt(tasks[tag].get("points")) if tag in tasks else "" for tag in tags),
             fmt(r.get("total")), fmt(r.get("max")),
-            "; ".join(r.get("flags") or []), r.get("error") or ""])
+            _cell("; ".join(r.get("flags") or [])), _cell(r.get("error"))])
     return _atomic_write(path, buffer.getvalue().encode("utf-8"))
 
 
@@ -259,13 +267,13 @@ def md_code(value):
     return markupsafe.Markup(f"`{text}`") if text and "`" not in text else md_escape(text)
 
 
-_HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                           trim_blocks=True, lstrip_blocks=True)
+# Lenient about missing fields (the default Undefined): one odd result must not stop
+# the feedback for the whole class.
+_HTML = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 _HTML.filters.update(code=_code_spans, fmt=fmt)
 # Markdown: every {{ }} goes through md_escape (finalize), so nothing is emitted raw.
-_MD = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined,
-                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                         finalize=md_escape)
+_MD = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                         keep_trailing_newline=True, finalize=md_escape)
 _MD.filters.update(fmt=fmt, code=md_code)
 
 FEEDBACK_HTML = _HTML.from_string("""\
@@ -430,16 +438,16 @@ def _title(results):
 
 
 def task_stats(graded):
-    """Per task tag: (title, max, mean points, full-marks rate, mean points/max)."""
+    """Per task tag: title, max, mean points, full-marks rate and mean of points/max."""
     titles, stats = _task_titles(graded), {}
     for tag in task_tags(graded):
         tasks = [r["tasks"][tag] for r in graded if tag in (r.get("tasks") or {})]
         points = [float(t.get("points") or 0) for t in tasks]
-        top = max(float(t.get("max") or 0) for t in tasks)
-        full = sum(p >= float(t.get("max") or 0) for p, t in zip(points, tasks))
-        rate = [p / float(t["max"]) if t.get("max") else 0.0 for p, t in zip(points, tasks)]
-        stats[tag] = (titles[tag], top, statistics.fmean(points), full / len(tasks),
-                      statistics.fmean(rate))
+        maxima = [float(t.get("max") or 0) for t in tasks]
+        stats[tag] = {
+            "title": titles[tag], "max": max(maxima), "mean": statistics.fmean(points),
+            "full": statistics.fmean(p >= m for p, m in zip(points, maxima)),
+            "rate": statistics.fmean(p / m if m else 0.0 for p, m in zip(points, maxima))}
     return stats
 
 
@@ -501,12 +509,12 @@ def _plot_tasks(ax, graded, stats, colours):
         for tag in r.get("tasks") or {}:
             owner.setdefault(tag, r.get("assignment"))
     tags = list(stats)
-    rates = [stats[t][4] for t in tags]
+    rates = [stats[t]["rate"] for t in tags]
     rows = range(len(tags))
     ax.barh(rows, rates, color=[colours[owner[t]] for t in tags], height=0.7)
     for row, rate in zip(rows, rates):
         ax.text(min(rate, 1) + 0.01, row, f"{rate:.0%}", va="center", fontsize=8)
-    ax.set_yticks(list(rows), [_short(f"{t}: {stats[t][0]}") for t in tags], fontsize=8)
+    ax.set_yticks(list(rows), [_short(f"{t}: {stats[t]['title']}") for t in tags], fontsize=8)
     ax.invert_yaxis()                      # spec order from the top
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -540,7 +548,7 @@ SUMMARY_MD = _MD.from_string("""\
 | Task | Title | Max | Mean | Full marks |
 |---|---|---:|---:|---:|
 {% for tag, s in group.tasks.items() %}
-| {{ tag|code }} | {{ s[0] }} | {{ s[1]|fmt }} | {{ s[2]|fmt(2) }} | {{ "%.0f%%"|format(100 * s[3]) }} |
+| {{ tag|code }} | {{ s.title }} | {{ s.max|fmt }} | {{ s.mean|fmt(2) }} | {{ "%.0f%%"|format(100 * s.full) }} |
 {% endfor %}
 {% else %}
 
@@ -585,7 +593,8 @@ def write_summary(results, out_dir, skipped=()):
     results = sorted(results, key=lambda r: r["file"])
     graded = [r for r in results if r.get("status") == "graded"]
     text = SUMMARY_MD.render(
-        title=_title(results), results=results, skipped=list(skipped), graded=graded,
+        title=_title(results), results=results, graded=graded,
+        skipped=[(Path(path).name, reason) for path, reason in skipped],  # no abs. paths
         rejected=[r for r in results if r.get("status") == "rejected"],
         flagged=[r for r in results if r.get("flags")],
         groups={a: _group_stats(rs) for a, rs in _by_assignment(graded).items()})

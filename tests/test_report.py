@@ -192,8 +192,21 @@ def test_gradebook_flags_joined_and_float_noise_hidden(tmp_path):
 def test_task_columns_keep_spec_order_when_a_result_lacks_tasks():
     full = make_result("b.ipynb")
     partial = make_result("a.ipynb")
-    del partial["tasks"]["task_1_2"]
+    del partial["tasks"]["task_1_1"]
     assert report.task_tags([partial, full]) == ["task_1_1", "task_1_2", "task_1_3"]
+    first_only, last_only = make_result("c.ipynb"), make_result("d.ipynb")
+    del first_only["tasks"]["task_1_3"], last_only["tasks"]["task_1_1"]
+    assert report.task_tags([last_only, first_only]) == ["task_1_1", "task_1_2", "task_1_3"]
+
+
+def test_gradebook_defuses_spreadsheet_formulas(tmp_path):
+    result = make_result("=HYPERLINK(1)_x_1.ipynb", status="rejected",
+                         error="@SUM(A1) is not a notebook")
+    result["student"]["name"] = "+cmd"
+    header, row = read_csv(report.write_gradebook([result], tmp_path / "g.csv"))
+    row = dict(zip(header, row))
+    assert row["file"] == "'=HYPERLINK(1)_x_1.ipynb" and row["name"] == "'+cmd"
+    assert row["error"] == "'@SUM(A1) is not a notebook"
 
 
 # ---------------------------------------------------------------- feedback
@@ -319,7 +332,7 @@ def test_mixed_assignments_in_one_folder(tmp_path, class_results):
     assert "## Assignment 1\n" in text and "## Assignment 2\n" in text
     assert "Assignment unknown" not in text     # the rejected file is listed, no section
     assert "| `task_2_2` | Backpropagation | 14 | 10.5 | 50% |" in text
-    assert "zz.json" in text
+    assert "- `zz.json`: JSONDecodeError" in text and str(tmp_path) not in text
     png_size((tmp_path / "summary.png").read_bytes())
 
 

@@ -43,6 +43,7 @@ TASK_STATUS = {   # what a task status means, in the student's words
 STOPPED = {"timeout": "time limit exceeded",          # the grader, not a verdict, ended these
            "crashed": "the kernel crashed", "skipped": "not run"}
 CODE_PROBLEMS = ("error", "missing", "not code")
+GRADER_FAILURE = "grader failure"    # how batch.py starts the error of a grader crash
 
 
 class ResultFileWarning(UserWarning):
@@ -212,7 +213,12 @@ def write_gradebook(results, path):
 
 def origins(result):
     """Where the problems in a result came from, as ``(kind, text)`` for the top of the
-    feedback; kind is "file", "grader", "code", "note" or "ok"."""
+    feedback; kind is "file", "failure" (of the grader), "grader" (it stopped the
+    student's code), "code", "note" or "ok"."""
+    error = result.get("error") or ""
+    if result.get("status") == "rejected" and error.startswith(GRADER_FAILURE):
+        return [("failure", f"The grader itself failed on your file ({error}). This is not "
+                 "a problem with your work; your tutor will look into it.")]
     if result.get("status") == "rejected":
         return [("file", "Your file could not be graded: "
                  f"{result.get('error') or 'unknown reason'}. This is a problem with the "
@@ -297,7 +303,7 @@ FEEDBACK_HTML = _HTML.from_string("""\
  td.num, th.num { text-align: right; white-space: nowrap; }
  .box { border-left: 4px solid; padding: .4em .8em; margin: .4em 0; background: #fafafa; }
  .box b { display: block; }
- .file, .grader { border-color: #c0392b; } .code { border-color: #e08e0b; }
+ .file, .grader, .failure { border-color: #c0392b; } .code { border-color: #e08e0b; }
  .note { border-color: #7f8c8d; } .ok { border-color: #27ae60; }
  ul.checks { list-style: none; padding-left: 0; }
  ul.checks > li { margin: .3em 0; }
@@ -405,6 +411,7 @@ Below are your points per task, then what each check found. Hidden checks run yo
 
 ORIGIN_TITLES = {"file": "Problem with the submitted file.",
                  "grader": "The grader stopped your code.",
+                 "failure": "The grader failed.",
                  "code": "Problems in your code.",
                  "note": "Note about the submission:",
                  "ok": "No problems."}

@@ -353,3 +353,20 @@ def test_origins_separate_stopped_tasks_from_code_problems():
     assert "Why XOR is hard (the kernel crashed)" in found["grader"]
     assert "The XOR data" in found["code"] and "Why XOR is hard" not in found["code"]
     assert "ok" not in found
+
+
+def test_minimal_record_of_a_grader_failure_is_reported(tmp_path):
+    # The shape the batch grader writes when grading itself failed: few fields filled in.
+    report.write_result({"schema": report.SCHEMA, "grader_version": "0.1.0",
+                         "file": "Assignment_2_Bob_1.ipynb", "sha256": None, "assignment": 2,
+                         "student": {}, "status": "rejected", "error": "grader failure: boom",
+                         "flags": [], "total": 0.0, "max": 0.0, "tasks": {},
+                         "fingerprint": "x"}, tmp_path)
+    written = report.write_reports(tmp_path)
+    html = written["feedback"][0].read_text(encoding="utf-8")
+    assert "grader failure: boom" in html and "(name not recognised)" in html
+    assert "not a problem with your work" in html
+    assert "Problem with the submitted file." not in html and "The grader failed." in html
+    header, row = read_csv(written["gradebook"])
+    assert dict(zip(header, row))["assignment"] == "2"
+    assert "# Assignment 2: 0 graded of N = 1 submissions" in (tmp_path / "summary.md").read_text()

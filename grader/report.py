@@ -17,6 +17,7 @@ runs over the same submissions can be compared byte for byte. All writes are ato
 import csv
 import io
 import json
+import math
 import os
 import re
 import statistics
@@ -491,14 +492,18 @@ def _plot_totals(ax, groups, colours):
         top, label = 100.0, "total (% of maximum)"
         value = lambda r: 100 * float(r.get("total") or 0) / float(r.get("max") or 1)
     values = [[value(r) for r in rs] for rs in groups.values()]
-    ax.hist(values, bins=[top * i / 20 for i in range(21)], stacked=True,
+    # About 20 bars of a whole number of points, centred on their value, so that a small
+    # maximum (say 7) gets one bar per point and full marks get a bar of their own.
+    step = max(1, math.ceil(top / 20))
+    edges = [step * (i - 0.5) for i in range(math.ceil(top / step) + 2)]
+    ax.hist(values, bins=edges, stacked=True,
             color=[colours[a] for a in groups], edgecolor="white",
             label=[f"Assignment {a}" if a is not None else "unknown" for a in groups])
     everything = [v for vs in values for v in vs]
     median = statistics.median(everything)
     ax.axvline(median, color="0.2", linestyle="--", linewidth=1,
                label=f"median {fmt(median, 1)}")
-    ax.set_xlim(0, top)
+    ax.set_xlim(edges[0], edges[-1])
     ax.set_xlabel(label)
     ax.set_ylabel("submissions")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -522,7 +527,8 @@ def _plot_tasks(ax, graded, stats, colours):
     for row, rate in zip(rows, rates):
         ax.text(min(rate, 1) + 0.01, row, f"{rate:.0%}", va="center", fontsize=8)
     ax.set_yticks(list(rows), [_short(f"{t}: {stats[t]['title']}") for t in tags], fontsize=8)
-    ax.invert_yaxis()                      # spec order from the top
+    # Spec order from the top; room for at least 6 bars so a few do not look bloated.
+    ax.set_ylim(max(len(tags), 6) - 0.5, -0.5)
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.grid(axis="x", color="0.85")

@@ -37,16 +37,13 @@ def collect(paths):
     return found
 
 
-def fingerprint(numbers):
+def fingerprint(numbers, notebooks):
     """Changes whenever a spec module or template changes, so stale results are regraded."""
-    from .grade import REPO
-    from .specs import load_spec
+    from .specs import load_spec, spec_file
     digest = hashlib.sha256()
     for number in sorted(numbers):
-        spec = load_spec(number)
-        for path in sorted((REPO / "grader" / "specs").glob(f"a{number}_*.py")):
-            digest.update(path.read_bytes())
-        digest.update((REPO / "notebooks" / spec.template_name).read_bytes())
+        digest.update(Path(spec_file(number)).read_bytes())
+        digest.update((Path(notebooks) / load_spec(number).template_name).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -89,7 +86,9 @@ def grade_all(paths, args):
     from .specs import available
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = fingerprint([args.assignment] if args.assignment else available())
+    from .grade import REPO
+    notebooks = args.templates or REPO / "notebooks"
+    stamp = fingerprint([args.assignment] if args.assignment else available(), notebooks)
     todo = [p for p in paths if args.force or not _already_done(p, out_dir, stamp)]
     if len(todo) < len(paths):
         print(f"{len(paths) - len(todo)} submission(s) already graded; skipping them")
@@ -97,7 +96,7 @@ def grade_all(paths, args):
                "limits": Limits(memory_mb=args.memory_mb),
                "hide": [str(out_dir.resolve())] + sorted({str(p.resolve().parent) for p in paths}),
                "cell_timeout": args.cell_timeout, "budget": args.budget,
-               "require_sandbox": args.require_sandbox}
+               "require_sandbox": args.require_sandbox, "notebooks": notebooks}
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo) or 1))
     _dispatch(todo, args.assignment, out_dir, stamp, options, jobs, not args.no_progress)
     written = report.write_reports(out_dir)

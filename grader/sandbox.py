@@ -307,7 +307,10 @@ def zygote_main(preload):
     """Import the libraries once, then fork one kernel per request read from stdin."""
     import importlib
     warnings.simplefilter("ignore")
-    for module in ["ipykernel.kernelapp", "grader.kernel_runtime", *preload]:
+    kernel_modules = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+                      "ipykernel.iostream", "ipykernel.comm", "IPython.core.interactiveshell",
+                      "IPython.core.completer", "IPython.display", "jedi", "comm"]
+    for module in [*kernel_modules, "grader.kernel_runtime", *preload]:
         importlib.import_module(module)
     if "matplotlib" in sys.modules:
         import matplotlib.pyplot  # noqa: F401  (font cache built here, once)

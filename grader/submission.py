@@ -91,25 +91,29 @@ def identify(sub):
     sub.name, sub.matriculation = match.group(2), match.group(3)
 
 
+def _tag_numbers(sub):
+    return {int(m.group(1)) for cell in sub.notebook.cells
+            for tag in cell.get("metadata", {}).get("tags", []) or []
+            if isinstance(tag, str) and (m := TASK_RE.match(tag))}
+
+
 def detect_assignment(sub, known):
     """The assignment a submission belongs to: its task tags, else metadata, else its name."""
-    numbers = {int(m.group(1)) for cell in sub.notebook.cells
-               for tag in cell.get("metadata", {}).get("tags", []) or []
-               if isinstance(tag, str) and (m := TASK_RE.match(tag))}
-    meta = sub.notebook.get("metadata", {}).get("nncourse", {})
-    candidates = [n for n in sorted(numbers) if n in known]
+    candidates = [n for n in sorted(_tag_numbers(sub)) if n in known]
     if len(candidates) == 1:
         return candidates[0]
+    meta = sub.notebook.get("metadata", {}).get("nncourse", {})
     if isinstance(meta, dict) and meta.get("assignment") in known:
         return meta["assignment"]
     return sub.number_in_name if sub.number_in_name in known else None
 
 
-def check_belongs(sub, number, known):
+def check_belongs(sub, number):
     """Reject a notebook of another assignment; flag a name that says otherwise."""
-    found = detect_assignment(sub, known)
-    if found is not None and found != number:
-        raise SubmissionError(f"this is a notebook of assignment {found}, not assignment {number}")
+    numbers = _tag_numbers(sub)
+    if numbers and number not in numbers:
+        raise SubmissionError(f"this is a notebook of assignment {min(numbers)}, "
+                              f"not assignment {number}")
     if sub.number_in_name is not None and sub.number_in_name != number:
         sub.flags.append(f"the file name says assignment {sub.number_in_name}, "
                          f"but it was graded as assignment {number}")

@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# The virtual environment is rebuilt only when pyproject.toml changes; CI points VENV at a
+# cache outside the clone.
+PYTHON ?= python3
+VENV ?= .venv
+DEPS := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.deps-$(DEPS)
+PY := $(VENV)/bin/python
+OUT ?= out/demo
+
+.PHONY: help env demo test release examples bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+env: $(STAMP)  ## create or update the virtual environment
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "Python 3.10 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.deps-* && touch $@
+
+demo: $(STAMP)  ## grade the bundled example class into out/demo
+	$(PY) -m grader grade data/examples -o $(OUT)
+
+test: $(STAMP)  ## run the whole test suite
+	$(PY) -m pytest
+
+release: $(STAMP)  ## regenerate notebooks/ from solutions/
+	$(PY) -m grader release
+
+examples: $(STAMP)  ## regenerate the example class in data/examples/
+	$(PY) -m grader examples
+
+bench: $(STAMP)  ## grading speed against a plain nbclient baseline
+	$(PY) benchmarks/grading.py
+
+clean:  ## remove generated output (keeps the environment)
+	rm -rf out .pytest_cache

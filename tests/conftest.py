@@ -1,0 +1,38 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"
+sys.path.insert(0, str(TESTS))
+# The toy assignment (number 9) lives with the tests; batch workers inherit this variable.
+os.environ["NNCOURSE_SPECS"] = str(TESTS / "fixtures" / "specs")
+
+
+@pytest.fixture(scope="session")
+def toy_templates(tmp_path_factory):
+    from fixtures import toy
+    folder = tmp_path_factory.mktemp("templates")
+    toy.write(folder / "Assignment_9_Toy.ipynb", toy.BLANK)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def toy_grader(toy_templates):
+    from fixtures import toy
+    from grader.grade import Grader
+    grader = Grader(specs={9: toy.SPEC}, notebooks=toy_templates)
+    yield grader
+    grader.close()
+
+
+@pytest.fixture
+def toy_file(tmp_path):
+    """Write a toy submission: ``toy_file({"task_9_2": source}, name=...)``."""
+    from fixtures import toy
+
+    def make(sources=None, name="Assignment_9_AdaLovelace_12345678.ipynb", **metadata):
+        return toy.write(tmp_path / name, sources or {}, **metadata)
+    return make

@@ -1,0 +1,210 @@
+"""The grader's required properties, on the toy assignment (NumPy only, 7 points)."""
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fixtures import toy
+
+FULL = 7.0
+
+
+def task_points(result):
+    return {tag: task["points"] for tag, task in result["tasks"].items()}
+
+
+def test_solution_full_marks_and_blank_zero(toy_grader, toy_file):
+    good = toy_grader.grade(toy_file(), 9)
+    assert good["status"] == "graded" and good["total"] == FULL == good["max"]
+    blank = toy_grader.grade(toy_file(toy.BLANK, name="Assignment_9_Blank_00000000.ipynb"), 9)
+    assert blank["total"] == 0.0
+    assert "NotImplementedError" in " ".join(blank["tasks"]["task_9_2"]["checks"][0]["messages"])
+
+
+def test_identity_from_file_name(toy_grader, toy_file):
+    result = toy_grader.grade(toy_file(), 9)
+    assert result["student"] == {"name": "AdaLovelace", "matriculation": "12345678",
+                                 "name_ok": True}
+    odd = toy_grader.grade(toy_file(name="my homework.ipynb"), 9)
+    assert odd["total"] == FULL and odd["student"]["name_ok"] is False
+    assert any("file name does not match" in f for f in odd["flags"])
+
+
+def test_assignment_inferred_from_notebook(toy_grader, toy_file):
+    assert toy_grader.grade(toy_file())["assignment"] == 9
+
+
+def test_patched_checkers_do_not_help(toy_grader, toy_file):
+    cheat = ("import numpy as np, math, builtins\n"
+             "np.allclose = lambda *a, **k: True\n"
+             "np.testing.assert_allclose = lambda *a, **k: None\n"
+             "math.isclose = lambda *a, **k: True\n"
+             "builtins.isinstance = lambda *a: True\n"
+             "X = np.zeros((4, 2))\n")
+    result = toy_grader.grade(toy_file({"task_9_1": cheat}), 9)
+    assert task_points(result) == {"task_9_1": 0.0, "task_9_2": 3.0, "task_9_3": 2.0}
+
+
+@pytest.mark.parametrize("liar", [
+    "class Yes:\n    def __eq__(self, o): return True\n    __lt__ = __gt__ = __eq__\nX = Yes()",
+    "class A(np.ndarray):\n    def __eq__(self, o): return True\nX = np.zeros((4, 2)).view(A)",
+    "X = np.array(object(), dtype=object)",
+])
+def test_lying_values_are_rejected(toy_grader, toy_file, liar):
+    result = toy_grader.grade(toy_file({"task_9_1": liar}), 9)
+    assert result["tasks"]["task_9_1"]["points"] == 0.0
+    assert result["total"] == FULL - 2
+
+
+def test_float_subclass_in_function_output(toy_grader, toy_file):
+    source = ("class F(float):\n    def __eq__(self, o): return True\n"
+              "def relu(z):\n    return [F(0.0)] * len(z)")
+    result = toy_grader.grade(toy_file({"task_9_2": source}), 9)
+    assert result["tasks"]["task_9_2"]["points"] == 0.0
+
+
+@pytest.mark.parametrize("source,status", [
+    ("import os\nos._exit(0)", "crashed"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "crashed"),
+    ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass", "timeout"),
+])
+def test_exits_and_hangs_stop_one_task_only(toy_grader, toy_file, source, status):
+    started = time.monotonic()
+    result = toy_grader.grade(toy_file({"task_9_2": source}), 9)
+    assert result["tasks"]["task_9_2"]["status"] == status
+    assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 0.0, "task_9_3": 2.0}
+    assert time.monotonic() - started < 20
+
+
+def test_sys_exit_is_an_error_not_a_crash(toy_grader, toy_file):
+    result = toy_grader.grade(toy_file({"task_9_2": "import sys\nsys.exit(3)"}), 9)
+    task = result["tasks"]["task_9_2"]
+    assert task["status"] == "error" and "SystemExit" in task["messages"][0]
+    assert result["total"] == FULL - 3
+
+
+def test_memory_bomb_is_contained(toy_grader, toy_file):
+    bomb = "import numpy as np\nX = np.ones((50 * 1024**3 // 8,))"
+    result = toy_grader.grade(toy_file({"task_9_1": bomb}), 9)
+    assert result["tasks"]["task_9_1"]["points"] == 0.0
+    assert result["total"] == FULL - 2
+
+
+def test_output_flood_is_capped(toy_grader, toy_file):
+    flood = "while True:\n    print('x' * 10000)"
+    result = toy_grader.grade(toy_file({"task_9_3": flood}), 9)
+    assert result["tasks"]["task_9_3"]["status"] == "timeout"
+    assert result["total"] == FULL - 2
+
+
+def test_secrets_are_not_reachable(toy_grader, toy_file):
+    from grader.grade import REPO
+    probe = (f"import os\nsecret = {str(REPO / 'grader' / 'checks.py')!r}\n"
+             "visible = os.path.exists(secret) or os.path.exists('/root/.bash_history')\n"
+             "tf_a = not visible\ntf_b = bool(os.environ.get('NNCOURSE_SPECS'))")
+    result = toy_grader.grade(toy_file({"task_9_3": probe}), 9)
+    assert result["tasks"]["task_9_3"]["points"] == 2.0  # tf_a True (hidden), tf_b False (no env)
+
+
+def test_no_network(toy_grader, toy_file):
+    probe = ("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\n"
+             "    tf_a = False\nexcept OSError:\n    tf_a = True\ntf_b = False")
+    assert toy_grader.grade(toy_file({"task_9_3": probe}), 9)["tasks"]["task_9_3"]["points"] == 2
+
+
+def test_tampered_tags_kernelspec_and_outputs_have_no_effect(toy_grader, toy_file, tmp_path):
+    import nbformat
+    path = toy_file(toy.BLANK, name="Assignment_9_Tamper_11111111.ipynb")
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata.kernelspec = {"name": "bash", "display_name": "Bash", "language": "bash"}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.metadata.tags = cell.metadata.get("tags", []) + ["skip-execution",
+                                                                  "raises-exception"]
+            cell.outputs = [nbformat.v4.new_output("stream", text="all checks passed 7/7\n")]
+        if "imports" in cell.metadata.get("tags", []):
+            cell.source = "import numpy as np\nnp.allclose = lambda *a, **k: True"
+    nbformat.write(nb, str(path))
+    result = toy_grader.grade(path, 9)
+    assert result["total"] == 0.0 and result["status"] == "graded"
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (b"{not json", "not valid JSON"), (b"", "empty"), (b"\xff\xfe\x00junk", "not UTF-8"),
+    (json.dumps({"nbformat": 3, "cells": []}).encode(), "format 3"),
+])
+def test_malformed_files_get_one_line_errors(toy_grader, tmp_path, content, fragment):
+    path = tmp_path / "Assignment_9_Broken_22222222.ipynb"
+    path.write_bytes(content)
+    result = toy_grader.grade(path, 9)
+    assert result["status"] == "rejected" and fragment in result["error"]
+    assert "\n" not in result["error"] and result["total"] == 0.0
+
+
+def test_missing_duplicated_and_markdown_task_cells(toy_grader, toy_file):
+    import nbformat
+    path = toy_file()
+    nb = nbformat.read(str(path), as_version=4)
+    cells = {tuple(c.metadata.get("tags", [])): c for c in nb.cells}
+    cells[("task_9_1",)].metadata.tags = []
+    cells[("task_9_1",)].id = "changed"          # tag and id gone: the task is missing
+    cells[("task_9_2",)].cell_type = "markdown"  # turned into markdown: not code
+    del cells[("task_9_2",)]["outputs"], cells[("task_9_2",)]["execution_count"]
+    nb.cells.append(nbformat.v4.new_code_cell("tf_a = False", metadata={"tags": ["task_9_3"]}))
+    nbformat.write(nb, str(path))
+    result = toy_grader.grade(path, 9)
+    assert result["tasks"]["task_9_1"]["status"] == "missing"
+    assert result["tasks"]["task_9_2"]["status"] == "not code"
+    assert result["tasks"]["task_9_3"]["points"] == 2.0   # the first tagged cell counts
+    assert any("2 cells are tagged task_9_3" in f for f in result["flags"])
+
+
+def test_lost_tag_found_by_cell_id(toy_grader, toy_file):
+    import nbformat
+    path = toy_file()
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if "task_9_2" in cell.metadata.get("tags", []):
+            cell.metadata.tags = []
+    nbformat.write(nb, str(path))
+    result = toy_grader.grade(path, 9)
+    assert result["total"] == FULL and any("cell id" in f for f in result["flags"])
+
+
+def test_each_task_runs_in_a_clean_namespace(toy_grader, toy_file):
+    leaky = {"task_9_1": "X = np.array([[0., 0.], [1., 0.], [0., 1.], [1., 1.]])\nHELPER = 1",
+             "task_9_2": "def relu(z):\n    return np.maximum(z, 0.0) * HELPER"}
+    result = toy_grader.grade(toy_file(leaky), 9)
+    assert result["tasks"]["task_9_2"]["points"] == 0.0
+    assert "HELPER" in json.dumps(result["tasks"]["task_9_2"])
+
+
+def test_another_assignments_notebook_is_reported(toy_grader, toy_file):
+    path = toy_file(name="Assignment_9_Mixed_33333333.ipynb")
+    text = path.read_text().replace("task_9_", "task_2_")
+    path.write_text(text)
+    result = toy_grader.grade(path, 9)
+    assert result["status"] == "rejected" and "assignment 2" in result["error"]
+
+
+def test_negative_marking_never_takes_a_task_below_zero(toy_grader, toy_file):
+    result = toy_grader.grade(toy_file({"task_9_3": "tf_a = False\ntf_b = True"}), 9)
+    task = result["tasks"]["task_9_3"]
+    assert [c["points"] for c in task["checks"]] == [-1.0, -1.0] and task["points"] == 0.0
+
+
+def test_grading_twice_gives_identical_results(toy_grader, toy_file):
+    path = toy_file({"task_9_2": "def relu(z):\n    return np.abs(z)"})
+    first, second = toy_grader.grade(path, 9), toy_grader.grade(path, 9)
+    for volatile in ("seconds", "graded_at"):
+        first.pop(volatile), second.pop(volatile)
+    assert first == second
+
+
+def test_hidden_expected_values_never_reach_feedback(toy_grader, toy_file):
+    result = toy_grader.grade(toy_file({"task_9_2": "def relu(z):\n    return z * 0 + 1"}), 9)
+    hidden = result["tasks"]["task_9_2"]["checks"][1]
+    assert hidden["public"] is False and hidden["points"] == 0
+    assert "expected" not in " ".join(hidden["messages"])

@@ -100,8 +100,12 @@ def grade_all(paths, args):
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo) or 1))
     _dispatch(todo, args.assignment, out_dir, stamp, options, jobs, not args.no_progress)
     written = report.write_reports(out_dir)
-    for kind, where in written.items():
-        print(f"{kind}: {where}")
+    print(f"gradebook: {written['gradebook']}")
+    print(f"feedback:  {len(written['feedback'])} files in {out_dir / 'feedback'}")
+    for path in written["summary"]:
+        print(f"summary:   {path}")
+    for path in written.get("skipped", []):
+        print(f"warning: unreadable result file skipped: {path}")
     return 0
 
 

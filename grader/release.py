@@ -44,10 +44,10 @@ PAYLOAD = re.compile(r'"""\n([A-Za-z0-9+/=\n]+)\n"""')
 # changed: far below the checks' own tolerances (rtol 1e-6 by default).
 DRIFT_RTOL, DRIFT_ATOL = 1e-9, 1e-12
 
-CODE_MARKERS = {"### BEGIN SOLUTION": ("BEGIN", "SOLUTION"), "### END SOLUTION": ("END", "SOLUTION"),
-                "### BEGIN HIDDEN": ("BEGIN", "HIDDEN"), "### END HIDDEN": ("END", "HIDDEN")}
-MARKDOWN_MARKERS = {**CODE_MARKERS, "<!-- BEGIN HIDDEN -->": ("BEGIN", "HIDDEN"),
-                    "<!-- END HIDDEN -->": ("END", "HIDDEN")}
+CODE_MARKERS = {f"### {action} {kind}": (action, kind)
+                for action in ("BEGIN", "END") for kind in ("SOLUTION", "HIDDEN")}
+MARKDOWN_MARKERS = {**CODE_MARKERS, **{f"<!-- {action} HIDDEN -->": (action, "HIDDEN")
+                                       for action in ("BEGIN", "END")}}
 # Anything that looks like a marker but is not spelled exactly right, so typos are not
 # silently shipped to students.
 NEAR_MARKER = re.compile(r"\s*(#+|<!--)\s*(begin|end)\s+(solution|hidden)\b", re.IGNORECASE)
@@ -89,7 +89,7 @@ def run(args):
         hint = " (run `python -m grader release`)" if args.check else ""
         print(f"release: {len(problems)} problem(s){hint}", file=sys.stderr)
         return 1
-    print(f"release: {_shown(args.notebooks)} is in sync with {_shown(args.solutions)}")
+    print(f"release: {_shown(args.notebooks)}/ is up to date with {_shown(args.solutions)}/")
     return 0
 
 
@@ -110,7 +110,7 @@ def release_all(solutions_dir, notebooks_dir, check=False, log=None):
     for name, text in wanted.items():
         target = notebooks_dir / name
         current = target.read_bytes() if target.exists() else None
-        if current == text.encode("utf-8") or current and _same_release(current.decode("utf-8", "replace"), text):
+        if current is not None and _up_to_date(current, text):
             continue
         if check:
             state = "missing" if current is None else "out of date"
@@ -119,10 +119,9 @@ def release_all(solutions_dir, notebooks_dir, check=False, log=None):
         notebooks_dir.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode("utf-8"))
         log(f"wrote {_shown(target)}")
-    extra = sorted(p for p in notebooks_dir.glob("*.ipynb") if p.name not in wanted)
     if not rendered_all:  # a broken solution may be the one that owns an "extra" file
         return problems
-    for path in extra:
+    for path in sorted(p for p in notebooks_dir.glob("*.ipynb") if p.name not in wanted):
         if check:
             problems.append(f"{_shown(path)}: extra (no solution notebook produces it)")
         else:
@@ -154,12 +153,15 @@ def _render_all(solutions_dir):
     return wanted, problems
 
 
-def _same_release(current, wanted):
-    """Whether an existing file differs from the wanted text only inside the packed self-check
-    data, and there only by float round-off or by zlib's choices: what another CPU, NumPy or
-    zlib build gives for the same inputs. Such a file is left alone rather than churned."""
+def _up_to_date(current, wanted):
+    """Whether the existing bytes are the wanted text, or differ from it only inside the packed
+    self-check data and there only by float round-off or zlib's choices: what another CPU,
+    NumPy or zlib build gives for the same inputs. Such a file is left alone, not churned."""
+    if current == wanted.encode("utf-8"):
+        return True
     try:
-        (rest, data), (wanted_rest, wanted_data) = _unpack(current), _unpack(wanted)
+        (rest, data) = _unpack(current.decode("utf-8"))
+        (wanted_rest, wanted_data) = _unpack(wanted)
     except Exception:  # not a notebook, no payload, or one that does not decode
         return False
     return (rest == wanted_rest and data["sources"] == wanted_data["sources"]

@@ -6,18 +6,19 @@ student may answer with either.
 """
 import numpy as np
 
-from ..checks import Assignment, Task, boolean, call, probe, value
+from ..checks import Assignment, Task, call, probe
 from ..wire import Like
 
 # ------------------------------------------------------------------ probe-side helpers
 
-# Prepended to probes that return numbers: NumPy scalars become Python numbers.
+# Prepended to probes that return numbers: NumPy scalars (np.float64, np.bool_, ...) and 0-d
+# arrays become Python numbers, which is how the comparison code expects plain answers.
 PLAIN = '''
 import numpy as np
 def _g_plain(v):
-    if isinstance(v, np.generic) and v.dtype.kind in "iuf":
+    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
         return v.item()
-    if type(v) is np.ndarray and v.ndim == 0 and v.dtype.kind in "iuf":
+    if type(v) is np.ndarray and v.ndim == 0 and v.dtype.kind in "biuf":
         return v.item()
     if type(v) is dict:
         return {k: _g_plain(x) for k, x in v.items()}
@@ -296,14 +297,17 @@ task_2 = Task("task_2_2", "A tiny sigmoid network", [
     probe("`tiny_loss0`", _number_probe("tiny_loss0"), expected={"value": float(_TINY0_LOSS)},
           points=2),
     probe("`tiny_grads` for the output weights w7, w8, w9", _grads_probe(_OUTER),
-          expected={"value": {k: _TINY0_GRADS[k] for k in _OUTER}}, points=2),
+          expected={"value": {k: _TINY0_GRADS[k] for k in _OUTER}}, points=2,
+          subject="`tiny_grads`"),
     probe("`tiny_grads` for the hidden weights w1 to w6", _grads_probe(_INNER),
-          expected={"value": {k: _TINY0_GRADS[k] for k in _INNER}}, points=3),
+          expected={"value": {k: _TINY0_GRADS[k] for k in _INNER}}, points=3,
+          subject="`tiny_grads`"),
     probe("`train_tiny_net(0.2, 6)`", PLAIN + "OUT = {'value': _g_plain(train_tiny_net(0.2, 6))}",
           expected={"value": ref_train_tiny_net(0.2, 6)}, points=2, verb="returned"),
     probe("`train_tiny_net` with a large learning rate",
           PLAIN + "OUT = {'value': _g_plain(train_tiny_net(1.0, 12))}",
-          expected={"value": ref_train_tiny_net(1.0, 12)}, points=2.5, verb="returned"),
+          expected={"value": ref_train_tiny_net(1.0, 12)}, points=2.5, verb="returned",
+          subject="`train_tiny_net(1.0, 12)`"),
 ])
 
 
@@ -341,11 +345,14 @@ task_3 = Task("task_2_3", "One mini-batch step", [
     probe("`minibatch_step` on the worked example", _mb_probe(_MB_ALL), inputs=MB_EXAMPLE,
           ref=_mb_ref(_MB_ALL), points=2, public=True, verb="returned"),
     probe("`minibatch_step` forward values on a hidden batch", _mb_probe(("Z1", "A1", "y_hat")),
-          inputs=_mb_inputs, ref=_mb_ref(("Z1", "A1", "y_hat")), points=3, verb="returned"),
+          inputs=_mb_inputs, ref=_mb_ref(("Z1", "A1", "y_hat")), points=3, verb="returned",
+          subject="`minibatch_step`"),
     probe("`minibatch_step` updated output layer on a hidden batch", _mb_probe(("W2", "b2")),
-          inputs=_mb_inputs, ref=_mb_ref(("W2", "b2")), points=3, verb="returned"),
+          inputs=_mb_inputs, ref=_mb_ref(("W2", "b2")), points=3, verb="returned",
+          subject="`minibatch_step`"),
     probe("`minibatch_step` updated hidden layer on a hidden batch", _mb_probe(("W1", "b1")),
-          inputs=_mb_inputs, ref=_mb_ref(("W1", "b1")), points=4, verb="returned"),
+          inputs=_mb_inputs, ref=_mb_ref(("W1", "b1")), points=4, verb="returned",
+          subject="`minibatch_step`"),
 ])
 
 
@@ -382,18 +389,21 @@ OUT = {'value': _x}
 
 _NG_PUBLIC = """
 import numpy as np
-OUT = {'value': numerical_gradient(lambda v: float(np.sum(v ** 2)), np.array([1.0, -2.0, 3.0]))}
+OUT = {'value': numerical_gradient(lambda v: float(np.sum(v ** 3)), np.array([1.0, -2.0, 3.0]),
+                                   eps=0.5)}
 """
 
 task_4 = Task("task_2_4", "Numerical gradients and relative error", [
-    probe("`numerical_gradient` of sum(x**2) at [1, -2, 3]", _NG_PUBLIC,
-          expected={"value": ref_numerical_gradient(lambda v: float(np.sum(v ** 2)),
-                                                    np.array([1.0, -2.0, 3.0]))},
+    probe("`numerical_gradient` of sum(x**3) at x = [1, -2, 3] with eps=0.5", _NG_PUBLIC,
+          expected={"value": ref_numerical_gradient(lambda v: float(np.sum(v ** 3)),
+                                                    np.array([1.0, -2.0, 3.0]), eps=0.5)},
           points=1, public=True, verb="returned"),
     probe("`numerical_gradient` on a hidden 2-D input", _NG_PROBE,
-          inputs=_ng_inputs((3, 4), {}), ref=_ng_ref, points=2, verb="returned"),
+          inputs=_ng_inputs((3, 4), {}), ref=_ng_ref, points=2, verb="returned",
+          subject="`numerical_gradient`"),
     probe("`numerical_gradient` on a hidden 3-D input with eps=1e-2", _NG_PROBE,
-          inputs=_ng_inputs((2, 3, 2), {"eps": 1e-2}), ref=_ng_ref, points=2, verb="returned"),
+          inputs=_ng_inputs((2, 3, 2), {"eps": 1e-2}), ref=_ng_ref, points=2, verb="returned",
+          subject="`numerical_gradient(f, x, eps=1e-2)`"),
     probe("`numerical_gradient` leaves its input x unchanged", _NG_UNCHANGED,
           inputs=lambda rng: {"x": rng.normal(size=(2, 3))},
           ref=lambda x: {"value": x.copy()}, points=1, subject="x after the call"),
@@ -527,7 +537,7 @@ _y = _layer.forward(I['x'])
 
 def _lin_ref(W, b, x, dy, lr):
     return {"y": x @ W + b, "dx": dy @ W.T, "dW": x.T @ dy, "db": dy.sum(axis=0),
-            "W_before_step": W, "W": W - lr * (x.T @ dy), "b": b - lr * dy.sum(axis=0)}
+            "W before step": W, "W": W - lr * (x.T @ dy), "b": b - lr * dy.sum(axis=0)}
 
 
 def _pick(ref, keys):
@@ -568,8 +578,9 @@ task_6 = Task("task_2_6", "Layers: Linear, Sigmoid, ReLU", [
           inputs=_lin_inputs, ref=_pick(_lin_ref, ["db"]), points=1.5),
     probe("`Linear.step` after backward",
           _LIN_SETUP + "_layer.backward(I['x'], I['dy'])\n_Wb = np.array(_layer.W, copy=True)\n"
-          "_layer.step(I['lr'])\nOUT = {'W_before_step': _Wb, 'W': _layer.W, 'b': _layer.b}",
-          inputs=_lin_inputs, ref=_pick(_lin_ref, ["W_before_step", "W", "b"]), points=1.5),
+          "_layer.step(I['lr'])\nOUT = {'W before step': _Wb, 'W': _layer.W, 'b': _layer.b}",
+          inputs=_lin_inputs, ref=_pick(_lin_ref, ["W before step", "W", "b"]), points=1.5,
+          subject="`Linear`", verb="has"),
     probe("`Sigmoid` layer forward and backward", _ACT_PROBE % "Sigmoid", inputs=_act_inputs,
           ref=lambda x, dy: {"y": ref_sigmoid(x), "dx": dy * ref_sigmoid_grad(x)}, points=2,
           verb="returned"),
@@ -810,9 +821,11 @@ task_8 = Task("task_2_8", "Training with mini-batches", [
           expected={"a dict": True, "keys": sorted(_FIT_KEYS), "lengths": [2, 2, 2, 2]},
           points=1, public=True, verb="gives"),
     probe("`fit` parameters after full-batch training (mb_size = number of samples)",
-          _FIT_PARAMS, inputs=_fit_inputs(12, 6, 3, 0.5, 12, 4), ref=_fit_params_ref, points=4),
+          _FIT_PARAMS, inputs=_fit_inputs(12, 6, 3, 0.5, 12, 4), ref=_fit_params_ref, points=4,
+          subject="the network trained by `fit`", verb="has"),
     probe("`fit` history after full-batch training", _FIT_HISTORY,
-          inputs=_fit_inputs(12, 6, 3, 0.5, 12, 4), ref=_fit_history_ref, points=3),
+          inputs=_fit_inputs(12, 6, 3, 0.5, 12, 4), ref=_fit_history_ref, points=3,
+          subject="the history from `fit`", verb="has"),
     probe("`fit` mini-batches and updates", _FIT_SPY, inputs=_spy_inputs, verify=_spy_verify,
           points=3),
     probe("`fit` trains a small network on a hidden problem", _FIT_LEARNS,
@@ -829,8 +842,16 @@ TRUE_FALSE = {
     "tf_smaller_eps": False,
 }
 
+
+
+def _true_false(name, answer, points):
+    """Like ``boolean``, but a NumPy bool (e.g. from a comparison) counts as True/False too."""
+    return probe(f"`{name}`", PLAIN + f"OUT = {{'value': _g_plain({name})}}",
+                 expected={"value": bool(answer)}, points=points, negative=True)
+
+
 task_9 = Task("task_2_9", "True or false?",
-              [boolean(name, answer, points=2) for name, answer in TRUE_FALSE.items()])
+              [_true_false(name, answer, 2) for name, answer in TRUE_FALSE.items()])
 
 
 SPEC = Assignment(

@@ -1,0 +1,857 @@
+"""Mistake variants for Assignment 2 (backpropagation).
+
+``WRONG[tag]``: plausible student mistakes; each must lose points on task ``tag`` (and no other).
+``RIGHT[tag]``: correct but differently written cells; each must keep full marks.
+Each entry is ``(short_name, full_cell_source)``. Most wrong variants are a correct cell
+(``BASE``) with one small edit, so each mistake is easy to see.
+"""
+
+
+def _edit(tag, *pairs):
+    """BASE[tag] with each ``old`` replaced by ``new`` (every ``old`` must occur)."""
+    source = BASE[tag]
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        assert old in source, (tag, old)
+        source = source.replace(old, new)
+    return source
+
+
+BASE = {}
+
+BASE["task_2_1"] = """
+s3 = 0.9
+s4 = -1.0
+s5 = -4.0
+a3 = 0.9
+a4 = 0.0
+a5 = 0.0
+s6 = 0.9
+y_hat = 0.9
+delta6 = -0.1
+delta3 = -0.1
+delta4 = 0.0
+delta5 = 0.0
+dL_dw32 = -0.2
+"""
+
+BASE["task_2_2"] = """
+TINY_W0 = {"w1": 0.7, "w2": 1.3, "w3": 1.5, "w4": 0.1, "w5": 0.0, "w6": 0.0,
+           "w7": 0.7, "w8": 0.8, "w9": 0.0}
+
+
+def tiny_loss_and_grads(w):
+    h1 = 1 / (1 + np.exp(-(w["w1"] + w["w3"] + w["w5"])))
+    h2 = 1 / (1 + np.exp(-(w["w2"] + w["w4"] + w["w6"])))
+    e = h1 * w["w7"] + h2 * w["w8"] + w["w9"] - 1.0
+    g1 = e * w["w7"] * h1 * (1 - h1)
+    g2 = e * w["w8"] * h2 * (1 - h2)
+    grads = {"w1": g1, "w3": g1, "w5": g1, "w2": g2, "w4": g2, "w6": g2,
+             "w7": e * h1, "w8": e * h2, "w9": e}
+    return 0.5 * e ** 2, grads
+
+
+def train_tiny_net(eta, steps):
+    w = dict(TINY_W0)
+    losses = []
+    for _ in range(steps):
+        loss, grads = tiny_loss_and_grads(w)
+        losses.append(loss)
+        w = {k: w[k] - eta * grads[k] for k in w}
+    return losses
+
+
+tiny_loss0 = tiny_loss_and_grads(TINY_W0)[0]
+tiny_grads = tiny_loss_and_grads(TINY_W0)[1]
+"""
+
+BASE["task_2_3"] = """
+def minibatch_step(W1, b1, W2, b2, X, Y, lr):
+    n = len(X)
+    Z1 = X @ W1.T + b1
+    A1 = np.maximum(Z1, 0)
+    y_hat = A1 @ W2.ravel() + b2
+    e = y_hat - Y
+    dW2 = (e @ A1).reshape(1, -1) / n
+    db2 = np.mean(e)
+    dZ1 = e[:, None] * W2 * (Z1 > 0)
+    dW1 = dZ1.T @ X / n
+    db1 = np.mean(dZ1, axis=0)
+    new_W2 = W2 - lr * dW2
+    return {"Z1": Z1, "A1": A1, "y_hat": y_hat, "W1": W1 - lr * dW1, "b1": b1 - lr * db1,
+            "W2": new_W2, "b2": b2 - lr * db2}
+"""
+
+BASE["task_2_4"] = """
+def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        keep = x[i]
+        x[i] = keep + eps
+        up = f(x)
+        x[i] = keep - eps
+        down = f(x)
+        x[i] = keep
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def rel_error(a, b):
+    top = np.linalg.norm(a - b)
+    bottom = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if bottom == 0 else top / bottom
+"""
+
+BASE["task_2_5"] = """
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_grad(x):
+    s = 1 / (1 + np.exp(-x))
+    return s * (1 - s)
+
+
+def relu(x):
+    return np.maximum(0, x)
+
+
+def relu_grad(x):
+    return np.where(x > 0, 1.0, 0.0)
+
+
+def bce_loss(y_hat, y):
+    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def bce_loss_grad(y_hat, y):
+    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
+    return -y / p + (1 - y) / (1 - p)
+"""
+
+BASE["task_2_6"] = """
+class Linear:
+    def __init__(self, n_in, n_out, rng):
+        a = np.sqrt(6 / (n_in + n_out))
+        self.W = rng.uniform(-a, a, size=(n_in, n_out))
+        self.b = np.zeros(n_out)
+
+    def forward(self, x):
+        return x @ self.W + self.b
+
+    def backward(self, x, dy):
+        self.dW = x.T @ dy
+        self.db = dy.sum(axis=0)
+        return dy @ self.W.T
+
+    def step(self, lr):
+        self.W = self.W - lr * self.dW
+        self.b = self.b - lr * self.db
+
+
+class Sigmoid:
+    def forward(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def backward(self, x, dy):
+        s = 1 / (1 + np.exp(-x))
+        return dy * s * (1 - s)
+
+    def step(self, lr):
+        pass
+
+
+class ReLU:
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, x, dy):
+        return dy * (x > 0)
+
+    def step(self, lr):
+        pass
+"""
+
+BASE["task_2_7"] = """
+class Net:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def forward(self, x):
+        trace = []
+        for layer in self.layers:
+            trace.append(x)
+            x = layer.forward(x)
+        return x, trace
+
+    def backward(self, trace, dy):
+        for layer, x in zip(self.layers[::-1], trace[::-1]):
+            dy = layer.backward(x, dy)
+        return dy
+
+    def step(self, lr):
+        for layer in self.layers:
+            layer.step(lr)
+"""
+
+BASE["task_2_8"] = """
+def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
+    def bce(p, t):
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+        return float(np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p))))
+
+    rng = np.random.default_rng(seed)
+    history = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
+    n = len(x)
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, mb_size):
+            idx = order[start:start + mb_size]
+            p, trace = net.forward(x[idx])
+            p = np.clip(p, 1e-12, 1 - 1e-12)
+            dy = (p - y[idx]) / (p * (1 - p)) / len(idx)
+            net.backward(trace, dy)
+            net.step(lr)
+        p, _ = net.forward(x)
+        history["train_loss"].append(bce(p, y))
+        history["train_acc"].append(float(np.mean((p >= 0.5) == (y == 1))))
+        if x_test is not None:
+            p, _ = net.forward(x_test)
+            history["test_loss"].append(bce(p, y_test))
+            history["test_acc"].append(float(np.mean((p >= 0.5) == (y_test == 1))))
+    return history
+"""
+
+BASE["task_2_9"] = """
+tf_zero_init = False
+tf_linear_stack = False
+tf_minibatch = True
+tf_smaller_eps = False
+"""
+
+
+WRONG = {
+    "task_2_1": [
+        ("relu_not_applied", _edit("task_2_1", "a4 = 0.0", "a4 = -1.0", "a5 = 0.0", "a5 = -4.0",
+                                   "s6 = 0.9", "s6 = 4.4", "y_hat = 0.9", "y_hat = 4.4",
+                                   "delta6 = -0.1", "delta6 = 3.4", "delta3 = -0.1",
+                                   "delta3 = 3.4", "dL_dw32 = -0.2", "dL_dw32 = 6.8")),
+        ("delta_sign_flipped", _edit("task_2_1", "delta6 = -0.1", "delta6 = 0.1",
+                                     "delta3 = -0.1", "delta3 = 0.1",
+                                     "dL_dw32 = -0.2", "dL_dw32 = 0.2")),
+        ("relu_mask_forgotten", _edit("task_2_1", "delta4 = 0.0", "delta4 = -0.05",
+                                      "delta5 = 0.0", "delta5 = 0.1")),
+        ("gradient_uses_x1", _edit("task_2_1", "dL_dw32 = -0.2", "dL_dw32 = -0.1")),
+        ("not_answered", _edit("task_2_1", "dL_dw32 = -0.2", "dL_dw32 = None")),
+    ],
+    "task_2_2": [
+        ("sigmoid_derivative_missing", _edit(
+            "task_2_2", 'g1 = e * w["w7"] * h1 * (1 - h1)', 'g1 = e * w["w7"]',
+            'g2 = e * w["w8"] * h2 * (1 - h2)', 'g2 = e * w["w8"]')),
+        ("weights_updated_one_after_another", _edit(
+            "task_2_2", "        w = {k: w[k] - eta * grads[k] for k in w}",
+            "        for k in w:\n"
+            "            w[k] = w[k] - eta * tiny_loss_and_grads(w)[1][k]")),
+        ("loss_recorded_after_update", _edit(
+            "task_2_2", "        losses.append(loss)\n        w = {k: w[k] - eta * grads[k] for k in w}",
+            "        w = {k: w[k] - eta * grads[k] for k in w}\n"
+            "        losses.append(tiny_loss_and_grads(w)[0])")),
+        ("loss_without_one_half", _edit("task_2_2", "return 0.5 * e ** 2, grads",
+                                        "return e ** 2, grads")),
+        ("bias_input_forgotten", _edit("task_2_2", '"w5": g1,', '"w5": 0.0,',
+                                       '"w6": g2,', '"w6": 0.0,')),
+    ],
+    "task_2_3": [
+        ("sum_instead_of_mean", _edit("task_2_3", "dW2 = (e @ A1).reshape(1, -1) / n",
+                                      "dW2 = (e @ A1).reshape(1, -1)", "db2 = np.mean(e)",
+                                      "db2 = np.sum(e)", "dW1 = dZ1.T @ X / n", "dW1 = dZ1.T @ X",
+                                      "db1 = np.mean(dZ1, axis=0)", "db1 = np.sum(dZ1, axis=0)")),
+        ("relu_mask_forgotten", _edit("task_2_3", "dZ1 = e[:, None] * W2 * (Z1 > 0)",
+                                      "dZ1 = e[:, None] * W2")),
+        ("W2_updated_before_backprop", _edit(
+            "task_2_3", "    dZ1 = e[:, None] * W2 * (Z1 > 0)",
+            "    W2 = W2 - lr * dW2\n    dZ1 = e[:, None] * W2 * (Z1 > 0)",
+            "new_W2 = W2 - lr * dW2", "new_W2 = W2")),
+        ("dW2_from_Z1", _edit("task_2_3", "dW2 = (e @ A1)", "dW2 = (e @ Z1)")),
+        ("squared_error_without_half", _edit("task_2_3", "e = y_hat - Y", "e = 2 * (y_hat - Y)")),
+    ],
+    "task_2_4": [
+        ("forward_difference", _edit("task_2_4", "        x[i] = keep - eps\n        down = f(x)\n",
+                                     "        x[i] = keep\n        down = f(x)\n",
+                                     "(up - down) / (2 * eps)", "(up - down) / eps")),
+        ("missing_factor_two", _edit("task_2_4", "(up - down) / (2 * eps)", "(up - down) / eps")),
+        ("eps_ignored", _edit("task_2_4", "keep + eps", "keep + 1e-5", "keep - eps",
+                              "keep - 1e-5", "(2 * eps)", "(2 * 1e-5)")),
+        ("x_not_restored", _edit("task_2_4", "        x[i] = keep\n        grad[i]",
+                                 "        grad[i]")),
+        ("one_dimensional_loop", _edit(
+            "task_2_4", "    it = np.nditer(x, flags=[\"multi_index\"])\n    for _ in it:\n"
+                        "        i = it.multi_index\n", "    for i in range(len(x)):\n")),
+        ("rel_error_absolute", _edit("task_2_4", "0.0 if bottom == 0 else top / bottom", "top")),
+        ("rel_error_one_sided", _edit("task_2_4", "bottom = np.linalg.norm(a) + np.linalg.norm(b)",
+                                      "bottom = np.linalg.norm(a)")),
+        ("rel_error_zero_division", _edit("task_2_4", "0.0 if bottom == 0 else top / bottom",
+                                          "top / bottom")),
+    ],
+    "task_2_5": [
+        ("sigmoid_grad_returns_sigmoid", _edit("task_2_5", "return s * (1 - s)", "return s")),
+        ("sigmoid_grad_of_input", _edit("task_2_5", "return s * (1 - s)", "return x * (1 - x)")),
+        ("sigmoid_sign", _edit("task_2_5", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))",
+                               "def sigmoid(x):\n    return 1 / (1 + np.exp(x))")),
+        ("relu_with_np_max", _edit("task_2_5", "return np.maximum(0, x)", "return np.max(x, 0)")),
+        ("relu_grad_returns_relu", _edit("task_2_5", "return np.where(x > 0, 1.0, 0.0)",
+                                         "return np.maximum(0, x)")),
+        ("bce_not_clipped", _edit("task_2_5", "    p = np.clip(y_hat, 1e-12, 1 - 1e-12)\n"
+                                              "    return -(y", "    p = y_hat\n    return -(y")),
+        ("bce_missing_minus", _edit("task_2_5", "return -(y * np.log(p) + (1 - y) * np.log(1 - p))",
+                                    "return y * np.log(p) + (1 - y) * np.log(1 - p)")),
+        ("bce_averaged", _edit("task_2_5", "return -(y * np.log(p) + (1 - y) * np.log(1 - p))",
+                               "return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))")),
+        ("bce_grad_for_logits", _edit("task_2_5", "return -y / p + (1 - y) / (1 - p)",
+                                      "return p - y")),
+        ("bce_grad_sign", _edit("task_2_5", "return -y / p + (1 - y) / (1 - p)",
+                                "return y / p - (1 - y) / (1 - p)")),
+        ("bce_grad_not_clipped", _edit("task_2_5", "    p = np.clip(y_hat, 1e-12, 1 - 1e-12)\n"
+                                                   "    return -y / p",
+                                       "    p = y_hat\n    return -y / p")),
+    ],
+    "task_2_6": [
+        ("W_stored_transposed", _edit("task_2_6", "size=(n_in, n_out)", "size=(n_out, n_in)",
+                                      "return x @ self.W + self.b",
+                                      "return x @ self.W.T + self.b",
+                                      "self.dW = x.T @ dy", "self.dW = dy.T @ x",
+                                      "return dy @ self.W.T", "return dy @ self.W")),
+        ("dW_transposed", _edit("task_2_6", "self.dW = x.T @ dy", "self.dW = dy.T @ x")),
+        ("db_not_summed", _edit("task_2_6", "self.db = dy.sum(axis=0)", "self.db = dy")),
+        ("db_averaged", _edit("task_2_6", "self.db = dy.sum(axis=0)",
+                              "self.db = dy.mean(axis=0)")),
+        ("dx_uses_dW", _edit("task_2_6", "return dy @ self.W.T", "return dy @ self.dW.T")),
+        ("gradient_ascent_step", _edit("task_2_6", "self.W = self.W - lr * self.dW",
+                                       "self.W = self.W + lr * self.dW",
+                                       "self.b = self.b - lr * self.db",
+                                       "self.b = self.b + lr * self.db")),
+        ("step_forgets_bias", _edit("task_2_6", "        self.b = self.b - lr * self.db\n", "")),
+        ("glorot_normal_init", _edit("task_2_6", "self.W = rng.uniform(-a, a, size=(n_in, n_out))",
+                                     "self.W = rng.normal(0, np.sqrt(2 / (n_in + n_out)), "
+                                     "size=(n_in, n_out))")),
+        ("init_range_from_n_in", _edit("task_2_6", "a = np.sqrt(6 / (n_in + n_out))",
+                                       "a = np.sqrt(6 / n_in)")),
+        ("init_ignores_rng", _edit("task_2_6", "rng.uniform(-a, a, size=(n_in, n_out))",
+                                   "np.random.uniform(-a, a, size=(n_in, n_out))")),
+        ("sigmoid_backward_ignores_dy", _edit("task_2_6", "return dy * s * (1 - s)",
+                                              "return s * (1 - s)")),
+        ("sigmoid_backward_uses_output", _edit("task_2_6", "return dy * s * (1 - s)",
+                                               "return dy * x * (1 - x)")),
+        ("relu_mask_forgotten", _edit("task_2_6", "return dy * (x > 0)", "return dy")),
+        ("relu_mask_from_dy", _edit("task_2_6", "return dy * (x > 0)", "return dy * (dy > 0)")),
+        ("relu_layer_uses_other_cell", _edit("task_2_6", "return np.maximum(x, 0)",
+                                             "return relu(x)")),
+    ],
+    "task_2_7": [
+        ("backward_in_forward_order", _edit("task_2_7", "zip(self.layers[::-1], trace[::-1])",
+                                            "zip(self.layers, trace)")),
+        ("trace_not_reversed", _edit("task_2_7", "zip(self.layers[::-1], trace[::-1])",
+                                     "zip(self.layers[::-1], trace)")),
+        ("trace_holds_outputs", _edit("task_2_7", "            trace.append(x)\n"
+                                                  "            x = layer.forward(x)\n",
+                                      "            x = layer.forward(x)\n"
+                                      "            trace.append(x)\n")),
+        ("backward_returns_nothing", _edit("task_2_7", "            dy = layer.backward(x, dy)\n"
+                                                       "        return dy\n",
+                                           "            dy = layer.backward(x, dy)\n")),
+        ("step_uses_class_from_other_cell", _edit(
+            "task_2_7", "        for layer in self.layers:\n            layer.step(lr)",
+            "        for layer in self.layers:\n            if isinstance(layer, Linear):\n"
+            "                layer.step(lr)")),
+        ("step_only_last_layer", _edit("task_2_7", "        for layer in self.layers:\n"
+                                                   "            layer.step(lr)",
+                                       "        self.layers[-1].step(lr)")),
+    ],
+    "task_2_8": [
+        ("sum_instead_of_mean", _edit("task_2_8", "dy = (p - y[idx]) / (p * (1 - p)) / len(idx)",
+                                      "dy = (p - y[idx]) / (p * (1 - p))")),
+        ("gradient_for_logits", _edit("task_2_8", "dy = (p - y[idx]) / (p * (1 - p)) / len(idx)",
+                                      "dy = (p - y[idx]) / len(idx)")),
+        ("gradient_sign", _edit("task_2_8", "dy = (p - y[idx]) / (p * (1 - p)) / len(idx)",
+                                "dy = (y[idx] - p) / (p * (1 - p)) / len(idx)")),
+        ("last_batch_dropped", _edit("task_2_8", "for start in range(0, n, mb_size):",
+                                     "for start in range(0, n - mb_size + 1, mb_size):")),
+        ("no_step", _edit("task_2_8", "            net.step(lr)\n", "")),
+        ("same_batch_every_time", _edit("task_2_8", "idx = order[start:start + mb_size]",
+                                        "idx = order[:mb_size]")),
+        ("running_mean_loss", _edit(
+            "task_2_8",
+            "        for start in range(0, n, mb_size):",
+            "        seen = []\n        for start in range(0, n, mb_size):",
+            "            net.step(lr)\n",
+            "            net.step(lr)\n            seen.append(bce(p, y[idx]))\n",
+            "        history[\"train_loss\"].append(bce(p, y))",
+            "        history[\"train_loss\"].append(float(np.mean(seen)))")),
+        ("accuracy_compares_probabilities", _edit(
+            "task_2_8", "history[\"train_acc\"].append(float(np.mean((p >= 0.5) == (y == 1))))",
+            "history[\"train_acc\"].append(float(np.mean(p == y)))",
+            "history[\"test_acc\"].append(float(np.mean((p >= 0.5) == (y_test == 1))))",
+            "history[\"test_acc\"].append(float(np.mean(p == y_test)))")),
+        ("uses_bce_from_other_cell", _edit(
+            "task_2_8", "            p = np.clip(p, 1e-12, 1 - 1e-12)\n"
+                        "            dy = (p - y[idx]) / (p * (1 - p)) / len(idx)",
+            "            dy = bce_loss_grad(p, y[idx]) / len(idx)")),
+    ],
+    "task_2_9": [
+        ("zero_init_true", _edit("task_2_9", "tf_zero_init = False", "tf_zero_init = True")),
+        ("all_flipped", "tf_zero_init = True\ntf_linear_stack = True\ntf_minibatch = False\n"
+                        "tf_smaller_eps = True\n"),
+        ("strings_not_booleans", "tf_zero_init = 'False'\ntf_linear_stack = 'False'\n"
+                                 "tf_minibatch = 'True'\ntf_smaller_eps = 'False'\n"),
+        ("one_unanswered", _edit("task_2_9", "tf_minibatch = True", "tf_minibatch = None")),
+    ],
+}
+
+
+RIGHT = {
+    "task_2_1": [
+        ("base", BASE["task_2_1"]),
+        ("arithmetic_and_ints", """
+# my working
+s3 = -0.1 * 1 + 0.5 * 2
+s4 = 1 * 1 + (-1) * 2
+s5 = 0 * 1 + (-2) * 2
+a3, a4, a5 = max(s3, 0), 0, 0
+s6 = 1 * a3 + 0.5 * a4 + (-1) * a5
+y_hat = s6
+delta6 = y_hat - 1
+delta3 = delta6 * 1
+delta4 = 0
+delta5 = -0.0
+dL_dw32 = delta3 * 2
+"""),
+        ("numpy_numbers", """
+s3, s4, s5 = np.array([[-0.1, 0.5], [1, -1], [0, -2]]) @ np.array([1.0, 2.0])
+a3, a4, a5 = np.maximum([s3, s4, s5], 0)
+s6 = np.dot([1, 0.5, -1], [a3, a4, a5])
+y_hat = s6
+delta6 = y_hat - 1.0
+delta3, delta4, delta5 = delta6 * np.array([1, 0.5, -1]) * (np.array([s3, s4, s5]) > 0)
+dL_dw32 = delta3 * 2.0
+"""),
+    ],
+    "task_2_2": [
+        ("base", BASE["task_2_2"]),
+        ("vectorised", """
+TINY_W0 = {"w1": 0.7, "w2": 1.3, "w3": 1.5, "w4": 0.1, "w5": 0.0, "w6": 0.0,
+           "w7": 0.7, "w8": 0.8, "w9": 0.0}
+NAMES = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9"]
+
+
+def tiny_loss_and_grads(w):
+    v = np.array([w[k] for k in NAMES])
+    inputs = np.array([1.0, 1.0, 1.0])            # x1, x2, b1
+    W = np.array([[v[0], v[2], v[4]], [v[1], v[3], v[5]]])
+    h = 1 / (1 + np.exp(-(W @ inputs)))
+    y_hat = v[6:8] @ h + v[8]
+    err = y_hat - 1
+    dz = err * v[6:8] * h * (1 - h)
+    dW = np.outer(dz, inputs)
+    g = np.array([dW[0, 0], dW[1, 0], dW[0, 1], dW[1, 1], dW[0, 2], dW[1, 2],
+                  err * h[0], err * h[1], err])
+    return 0.5 * err ** 2, dict(zip(NAMES, g))
+
+
+def train_tiny_net(eta, steps):
+    w = TINY_W0.copy()
+    out = []
+    while len(out) < steps:
+        loss, g = tiny_loss_and_grads(w)
+        out.append(loss)
+        w = {k: w[k] - eta * g[k] for k in NAMES}
+    return out
+
+
+tiny_loss0 = tiny_loss_and_grads(TINY_W0)[0]
+tiny_grads = tiny_loss_and_grads(TINY_W0)[1]
+"""),
+        ("hand_numbers", """
+TINY_W0 = {"w1": 0.7, "w2": 1.3, "w3": 1.5, "w4": 0.1, "w5": 0.0, "w6": 0.0,
+           "w7": 0.7, "w8": 0.8, "w9": 0.0}
+
+
+def sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def tiny_loss_and_grads(w):
+    z1 = w["w1"] + w["w3"] + w["w5"]
+    z2 = w["w2"] + w["w4"] + w["w6"]
+    h1, h2 = sig(z1), sig(z2)
+    out = w["w7"] * h1 + w["w8"] * h2 + w["w9"]
+    dout = out - 1
+    grads = {}
+    for k in ("w1", "w3", "w5"):
+        grads[k] = float(dout * w["w7"] * sig(z1) * (1 - sig(z1)))
+    for k in ("w2", "w4", "w6"):
+        grads[k] = float(dout * w["w8"] * sig(z2) * (1 - sig(z2)))
+    grads["w7"], grads["w8"], grads["w9"] = float(dout * h1), float(dout * h2), float(dout)
+    return float((out - 1) ** 2 / 2), grads
+
+
+def train_tiny_net(eta, steps):
+    w, losses = dict(TINY_W0), []
+    for _ in range(steps):
+        loss, g = tiny_loss_and_grads(w)
+        losses.append(loss)
+        for k in g:
+            w[k] -= eta * g[k]        # g was computed before this loop: a simultaneous update
+    return losses
+
+
+tiny_loss0 = 0.03697072408
+tiny_grads = {"w1": 0.01709306, "w2": 0.0345199, "w3": 0.01709306, "w4": 0.0345199,
+              "w5": 0.01709306, "w6": 0.0345199, "w7": 0.24479744, "w8": 0.21813126,
+              "w9": 0.27192177}
+tiny_grads = tiny_loss_and_grads(TINY_W0)[1]   # checked against my hand computation above
+"""),
+    ],
+    "task_2_3": [
+        ("base", BASE["task_2_3"]),
+        ("per_sample_loop", """
+def minibatch_step(W1, b1, W2, b2, X, Y, lr):
+    n = X.shape[0]
+    Z1, A1, y_hat = [], [], []
+    gW1, gb1 = np.zeros_like(W1), np.zeros_like(b1)
+    gW2, gb2 = np.zeros_like(W2), 0.0
+    for x, t in zip(X, Y):
+        z = W1 @ x + b1
+        a = np.maximum(z, 0)
+        out = (W2 @ a)[0] + b2
+        Z1.append(z)
+        A1.append(a)
+        y_hat.append(out)
+        d = out - t
+        gW2 += d * a[None, :]
+        gb2 += d
+        dz = d * W2[0] * (z > 0)
+        gW1 += np.outer(dz, x)
+        gb1 += dz
+    return {"Z1": np.array(Z1), "A1": np.array(A1), "y_hat": np.array(y_hat),
+            "W1": W1 - lr * gW1 / n, "b1": b1 - lr * gb1 / n,
+            "W2": W2 - lr * gW2 / n, "b2": b2 - lr * gb2 / n}
+"""),
+        ("einsum", """
+def minibatch_step(W1, b1, W2, b2, X, Y, lr):
+    Z1 = np.einsum("hd,nd->nh", W1, X) + b1
+    A1 = np.where(Z1 > 0, Z1, 0.0)
+    y_hat = np.einsum("h,nh->n", W2[0], A1) + b2
+    d = (y_hat - Y) / len(Y)                 # mean over the batch folded in here
+    dZ1 = np.einsum("n,h->nh", d, W2[0]) * (Z1 > 0)
+    return {"Z1": Z1, "A1": A1, "y_hat": y_hat,
+            "W1": W1 - lr * np.einsum("nh,nd->hd", dZ1, X), "b1": b1 - lr * dZ1.sum(0),
+            "W2": W2 - lr * (d @ A1)[None], "b2": np.array([b2 - lr * d.sum()])}
+"""),
+    ],
+    "task_2_4": [
+        ("base", BASE["task_2_4"]),
+        ("flat_copies", """
+def numerical_gradient(f, x, eps=1e-5):
+    flat = x.reshape(-1)
+    grad = np.empty(flat.size)
+    for k in range(flat.size):
+        plus, minus = flat.copy(), flat.copy()
+        plus[k] += eps
+        minus[k] -= eps
+        grad[k] = (f(plus.reshape(x.shape)) - f(minus.reshape(x.shape))) / (2 * eps)
+    return grad.reshape(x.shape)
+
+
+def rel_error(a, b):
+    a, b = np.ravel(a), np.ravel(b)
+    denom = np.sqrt(np.sum(a ** 2)) + np.sqrt(np.sum(b ** 2))
+    if denom == 0:
+        return 0.0
+    return float(np.sqrt(np.sum((a - b) ** 2)) / denom)
+"""),
+        ("ndindex_with_floor", """
+def numerical_gradient(f, x, eps=1e-5):
+    g = np.zeros(x.shape)
+    for i in np.ndindex(*x.shape):
+        e = np.zeros(x.shape)
+        e[i] = eps
+        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
+
+
+def rel_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
+"""),
+    ],
+    "task_2_5": [
+        ("base", BASE["task_2_5"]),
+        ("tanh_where_log1p", """
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def sigmoid_grad(x):
+    return np.exp(-x) / (1 + np.exp(-x)) ** 2
+
+
+def relu(x):
+    return np.where(x > 0, x, 0.0)
+
+
+def relu_grad(x):
+    return np.heaviside(x, 0.0)
+
+
+def bce_loss(y_hat, y):
+    p = np.minimum(np.maximum(y_hat, 1e-7), 1 - 1e-7)
+    return -y * np.log(p) - (1 - y) * np.log1p(-p)
+
+
+def bce_loss_grad(y_hat, y):
+    p = np.minimum(np.maximum(y_hat, 1e-7), 1 - 1e-7)
+    return (p - y) / (p - p ** 2)
+"""),
+        ("eps_added", """
+EPS = 1e-10
+
+
+def sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def sigmoid_grad(x):
+    s = sigmoid(x)
+    return s - s ** 2
+
+
+def relu(x):
+    return x * (x > 0)
+
+
+def relu_grad(x):
+    return 1.0 * (x > 0)
+
+
+def bce_loss(y_hat, y):
+    return -(y * np.log(y_hat + EPS) + (1 - y) * np.log(1 - y_hat + EPS))
+
+
+def bce_loss_grad(y_hat, y):
+    return -y / (y_hat + EPS) + (1 - y) / (1 - y_hat + EPS)
+"""),
+    ],
+    "task_2_6": [
+        ("base", BASE["task_2_6"]),
+        ("in_place_and_cached", """
+class Linear:
+    def __init__(self, n_in, n_out, rng):
+        limit = (6.0 / (n_in + n_out)) ** 0.5
+        self.W = limit * (2 * rng.random((n_in, n_out)) - 1)
+        self.b = np.zeros((n_out,))
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, x, dy):
+        self.dW = np.dot(x.T, dy)
+        self.db = np.sum(dy, axis=0)
+        return np.dot(dy, self.W.T)
+
+    def step(self, lr):
+        self.W -= lr * self.dW
+        self.b -= lr * self.db
+
+
+class Sigmoid:
+    def forward(self, x):
+        return 0.5 * (1 + np.tanh(x / 2))
+
+    def backward(self, x, dy):
+        s = self.forward(x)
+        return dy * (s - s * s)
+
+    def step(self, lr):
+        return None
+
+
+class ReLU:
+    def forward(self, x):
+        return np.where(x > 0, x, 0.0)
+
+    def backward(self, x, dy):
+        return np.where(x > 0, dy, 0.0)
+
+    def step(self, lr):
+        return None
+"""),
+        ("einsum_and_base_class", """
+class Layer:
+    def step(self, lr):
+        pass
+
+
+class Linear(Layer):
+    def __init__(self, n_in, n_out, rng):
+        bound = np.sqrt(6 / (n_in + n_out))
+        self.W = rng.uniform(low=-bound, high=bound, size=(n_in, n_out))
+        self.b = np.zeros(n_out)
+
+    def forward(self, x):
+        return np.einsum("ni,io->no", x, self.W) + self.b
+
+    def backward(self, x, dy):
+        self.dW = np.einsum("ni,no->io", x, dy)
+        self.db = np.einsum("no->o", dy)
+        return np.einsum("no,io->ni", dy, self.W)
+
+    def step(self, lr):
+        for name in ("W", "b"):
+            setattr(self, name, getattr(self, name) - lr * getattr(self, "d" + name))
+
+
+class Sigmoid(Layer):
+    def forward(self, x):
+        return 1 / (1 + np.exp(-x))
+
+    def backward(self, x, dy):
+        y = self.forward(x)
+        return y * (1 - y) * dy
+
+
+class ReLU(Layer):
+    def forward(self, x):
+        return np.clip(x, 0, None)
+
+    def backward(self, x, dy):
+        out = dy.copy()
+        out[x <= 0] = 0
+        return out
+"""),
+    ],
+    "task_2_7": [
+        ("base", BASE["task_2_7"]),
+        ("index_loops", """
+class Net:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def forward(self, x):
+        trace = [None] * len(self.layers)
+        for i in range(len(self.layers)):
+            trace[i] = x
+            x = self.layers[i].forward(x)
+        return x, trace
+
+    def backward(self, trace, dy):
+        for i in range(len(self.layers) - 1, -1, -1):
+            dy = self.layers[i].backward(trace[i], dy)
+        return dy
+
+    def step(self, lr):
+        for i in range(len(self.layers)):
+            self.layers[i].step(lr)
+"""),
+        ("skips_parameterless_layers", """
+class Net:
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def forward(self, x):
+        inputs = []
+        out = x
+        for layer in self.layers:
+            inputs.append(out)
+            out = layer.forward(out)
+        return out, inputs
+
+    def backward(self, trace, dy):
+        grad = dy
+        for layer, inp in reversed(list(zip(self.layers, trace))):
+            grad = layer.backward(inp, grad)
+        return grad
+
+    def step(self, lr):
+        for layer in self.layers:
+            if hasattr(layer, "W"):
+                layer.step(lr)
+"""),
+    ],
+    "task_2_8": [
+        ("base", BASE["task_2_8"]),
+        ("shuffle_in_place_while_loop", """
+def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
+    rng = np.random.default_rng(seed + 1)
+    keys = ["train_loss", "train_acc", "test_loss", "test_acc"]
+    history = {k: [] for k in keys}
+
+    def evaluate(xs, ys):
+        p, _ = net.forward(xs)
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+        loss = -np.mean(ys * np.log(p) + (1 - ys) * np.log1p(-p))
+        acc = np.mean(np.round(p) == ys)
+        return float(loss), float(acc)
+
+    idx = np.arange(len(x))
+    for _ in range(epochs):
+        rng.shuffle(idx)
+        start = 0
+        while start < len(x):
+            b = idx[start:start + mb_size]
+            start += mb_size
+            p, trace = net.forward(x[b])
+            p = np.clip(p, 1e-12, 1 - 1e-12)
+            grad = (-y[b] / p + (1 - y[b]) / (1 - p)) / b.size
+            net.backward(trace, grad)
+            net.step(lr)
+        for part, xs, ys in (("train", x, y), ("test", x_test, y_test)):
+            if xs is not None:
+                loss, acc = evaluate(xs, ys)
+                history[part + "_loss"].append(loss)
+                history[part + "_acc"].append(acc)
+    return history
+"""),
+        ("batches_listed_first", """
+def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
+    gen = np.random.default_rng(seed)
+    train_loss, train_acc, test_loss, test_acc = [], [], [], []
+
+    def scores(xs, ys):
+        p = np.clip(net.forward(xs)[0], 1e-12, 1 - 1e-12)
+        loss = np.mean(-ys * np.log(p) - (1 - ys) * np.log(1 - p))
+        return loss, np.mean((p >= 0.5).astype(float) == ys)
+
+    for epoch in range(epochs):
+        perm = gen.permutation(x.shape[0])
+        batches = [perm[i:i + mb_size] for i in range(0, len(perm), mb_size)]
+        for b in batches:
+            out, trace = net.forward(x[b])
+            out = np.clip(out, 1e-12, 1 - 1e-12)
+            net.backward(trace, (out - y[b]) / (out * (1 - out) * len(b)))
+            net.step(lr)
+        loss, acc = scores(x, y)
+        train_loss.append(loss)
+        train_acc.append(acc)
+        if x_test is not None and y_test is not None:
+            loss, acc = scores(x_test, y_test)
+            test_loss.append(loss)
+            test_acc.append(acc)
+    return {"train_loss": train_loss, "train_acc": train_acc,
+            "test_loss": test_loss, "test_acc": test_acc}
+"""),
+    ],
+    "task_2_9": [
+        ("base", BASE["task_2_9"]),
+        ("numpy_bools_and_comments", """
+# zero init: symmetric units and no gradient through the ReLU
+tf_zero_init = bool(0)
+tf_linear_stack = np.bool_(False)
+tf_minibatch = 1 == 1
+tf_smaller_eps = not True
+"""),
+    ],
+}

@@ -105,12 +105,19 @@ class Grader:
 
 
 class TaskRun:
-    """Run and judge one task: its cells in a fresh namespace, then its checks."""
+    """Run and judge one task: its cells in a fresh namespace, then its checks.
+
+    Two kernel round trips in the normal case: ``prepare`` (reset, imports cell, student
+    cell) and ``checks`` (every probe, each reported as soon as it is done). If the kernel
+    is stopped mid-way, finished checks keep their reports, the running one is marked, and
+    the rest continue in a fresh kernel.
+    """
 
     def __init__(self, grader, session, spec, imports, src, deadline):
         self.grader, self.session, self.spec, self.imports = grader, session, spec, imports
         self.src, self.deadline, self.task = src, deadline, spec.task(src.tag)
         self.limit = grader.cell_timeout or spec.cell_timeout
+        self.cell_file = f"<{self.task.tag}>"
         self.entry = {"title": self.task.title, "points": 0.0, "max": self.task.points,
                       "status": "ok", "messages": [], "checks": []}
 
@@ -121,52 +128,76 @@ class TaskRun:
         if self.src.source is None:
             return self._fail("not code" if "not code" in self.src.problem else "missing",
                               self.src.problem)
-        if not await self.prepare():
+        if not await self.prepare(first=True):
             return self.entry
-        checks = list(enumerate(self.task.checks))
-        for index, check in checks:
-            if self.grader.public_only and not check.public:
-                continue
-            self.entry["checks"].append(await self.run_check(index, check))
+        pending = [(i, c) for i, c in enumerate(self.task.checks)
+                   if c.public or not self.grader.public_only]
+        self.entry["checks"] = await self.run_checks(pending)
         self.entry["points"] = score_task(self.task, self.entry["checks"])
         return self.entry
 
-    async def prepare(self):
+    async def prepare(self, first=False):
         """Fresh namespace, the template's imports cell, then the student's cell."""
+        if self.timeout() <= 0:
+            self._fail("skipped", "not run: this submission used up its time budget")
+            return False
         seed = self.spec.check_seed(self.task.tag, -1)
-        for step, args in (("begin", (seed,)), ("cell", ("<imports>", self.imports, seed)),
-                           ("cell", (f"<{self.task.tag}>", self.src.source, seed))):
-            if self.timeout() <= 0:
-                return self._fail("skipped", "not run: this submission used up its time "
-                                             f"budget of {self.spec.budget:g} s") and False
-            run = await self.session.call(step, *args, timeout=self.timeout())
-            if run.status != "ok" or not run.report:
-                return self._fail(*self._stopped(run, "your cell")) and False
-            if not run.report.get("ok"):
-                error = run.report.get("error") or {}
-                if args[0] == "<imports>":
-                    return self._fail("error", "the imports cell failed in the grader; this "
-                                               "is not your fault: tell your instructor") and False
-                self.entry["status"] = "error"
-                self.entry["messages"].append(_cell_error(error))
-        if run.truncated:
+        run = await self.session.call("prepare", seed, self.imports, self.cell_file,
+                                      self.src.source, timeout=self.timeout())
+        report = run.reports.get(0)
+        if run.status != "ok" or report is None:
+            self._fail(*self._stopped(run, "your cell"))
+            return False
+        if not report.get("imports", {}).get("ok"):
+            self._fail("error", "the imports cell failed in the grader; this is not your "
+                                "fault: tell your instructor")
+            return False
+        if first and not (report.get("cell") or {}).get("ok"):
+            self.entry["status"] = "error"
+            self.entry["messages"].append(_cell_error((report.get("cell") or {}).get("error")
+                                                      or {}))
+        if first and run.truncated:
             self.entry["messages"].append("your cell printed too much; output was cut")
         return True
 
-    async def run_check(self, index, check):
-        payload, inputs, expected = self.grader.materialize(self.spec, self.task.tag, index,
-                                                            check)
-        if self.session.client is None and not await self.prepare():
-            return judge_report(check, {"status": "not run",
-                                        "message": "not run: the kernel could not be restarted"},
-                                inputs, expected)
-        seed = self.spec.check_seed(self.task.tag, index)
-        run = await self.session.call("check", check.code, payload, f"<{self.task.tag}>", seed,
-                                      timeout=self.timeout(check.timeout))
-        if run.status != "ok":
-            status, message = self._stopped(run, check.label)
-            return judge_report(check, {"status": status, "message": message}, inputs, expected)
-        return judge_report(check, run.report, inputs, expected)
+    async def run_checks(self, pending):
+        results = {}
+        while pending:
+            if self.session.client is None and not await self.prepare():
+                for index, check in pending:
+                    results[index] = self._not_run(check, "not run: the kernel could not be "
+                                                          "restarted in the time left")
+                break
+            material = [self.grader.materialize(self.spec, self.task.tag, i, c) for i, c in pending]
+            probes = [(c.code, m[0], self.spec.check_seed(self.task.tag, i))
+                      for (i, c), m in zip(pending, material)]
+            run = await self.session.call("checks", json.dumps(probes), self.cell_file,
+                                          timeout=self.timeout(self._budget(pending)))
+            done = 0
+            while done < len(pending) and done in run.reports:
+                (index, check), (_, inputs, expected) = pending[done], material[done]
+                results[index] = judge_report(check, run.reports[done], inputs, expected)
+                done += 1
+            if run.status == "ok":  # finished, yet some reports are missing: tampering
+                for (index, check), (_, inputs, expected) in zip(pending[done:], material[done:]):
+                    results[index] = judge_report(check, None, inputs, expected)
+                break
+            if done == 0:  # the first pending check itself was stopped
+                index, check = pending[0]
+                status, message = self._stopped(run, check.label)
+                results[index] = judge_report(check, {"status": status, "message": message},
+                                              *material[0][1:])
+                done = 1
+            pending = pending[done:]
+        return [results[i] for i in sorted(results)]
+
+    def _budget(self, pending):
+        """One cell limit for the whole batch of probes, unless checks ask for more."""
+        return max([self.limit] + [c.timeout or 0 for _, c in pending])
+
+    def _not_run(self, check, message):
+        return {"label": check.label, "points": 0.0, "max": float(check.points),
+                "public": check.public, "status": "not run", "messages": [message]}
 
     def _stopped(self, run, what):
         if run.status == "timeout":
@@ -179,9 +210,9 @@ class TaskRun:
     def _fail(self, status, message):
         self.entry.update(status=status, points=0.0)
         self.entry["messages"].append(message)
-        self.entry["checks"] = [{"label": c.label, "points": 0.0, "max": float(c.points),
-                                 "public": c.public, "status": "not run", "messages": []}
-                                for c in self.task.checks]
+        self.entry["checks"] = [self._not_run(c, "") for c in self.task.checks]
+        for check in self.entry["checks"]:
+            check["messages"] = []
         return self.entry
 
 

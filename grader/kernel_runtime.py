@@ -82,31 +82,32 @@ def run_probe(code, inputs, namespace, cell_file, seed=0):
 
 # ------------------------------------------------ entry points called by the grader's cells
 
-def _emit(nonce, report):
+def _emit(nonce, index, report):
     from IPython.display import publish_display_data
     from grader.wire import WIRE_MIME
-    publish_display_data({WIRE_MIME: {"nonce": nonce, "report": report}})
+    publish_display_data({WIRE_MIME: {"nonce": nonce, "index": index, "report": report}})
 
 
-def begin(nonce, seed):
-    """Start a task: empty namespace, closed figures, seeded generators."""
+def prepare(nonce, seed, imports, cell_file, source):
+    """Start a task: empty namespace, closed figures, seeded generators; run the imports
+    cell, then the student's cell. Reports both outcomes."""
     ip = get_ipython()  # noqa: F821  (defined in a kernel)
     ip.reset(new_session=False)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     seed_everything(seed)
-    _emit(nonce, {"ok": True})
-
-
-def cell(nonce, filename, source, seed):
-    ip = get_ipython()  # noqa: F821
+    first = run_source(imports, "<imports>", ip.user_ns, ip.transform_cell)
     seed_everything(seed)
-    _emit(nonce, run_source(source, filename, ip.user_ns, ip.transform_cell))
+    second = run_source(source, cell_file, ip.user_ns, ip.transform_cell) if first["ok"] \
+        else None
+    _emit(nonce, 0, {"ok": True, "imports": first, "cell": second})
 
 
-def check(nonce, code, inputs_json, cell_file, seed):
+def checks(nonce, probes_json, cell_file):
+    """Run probes one after another, reporting each as soon as it is done."""
     import json
     from grader.wire import from_plain
     ip = get_ipython()  # noqa: F821
-    inputs = from_plain(json.loads(inputs_json))
-    _emit(nonce, run_probe(code, inputs, ip.user_ns, cell_file, seed))
+    for index, (code, inputs_json, seed) in enumerate(json.loads(probes_json)):
+        inputs = from_plain(json.loads(inputs_json))
+        _emit(nonce, index, run_probe(code, inputs, ip.user_ns, cell_file, seed))

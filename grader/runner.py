@@ -7,6 +7,7 @@ not interrupted (a student can ignore SIGINT): the kernel and every process of i
 user are killed, and the next cell gets a fresh kernel.
 """
 import asyncio
+import atexit
 import json
 import math
 import secrets
@@ -105,15 +106,15 @@ class CappedClient(NotebookClient):
 
 @dataclass
 class CellRun:
-    status: str                      # "ok", "timeout", "crashed" or "no result"
-    report: dict | None = None       # what the kernel runtime reported
+    status: str                      # "ok", "timeout" or "crashed"
+    reports: dict = field(default_factory=dict)   # index -> what the kernel runtime reported
     seconds: float = 0.0
     truncated: bool = False
-    notes: list = field(default_factory=list)
 
 
 class KernelSession:
     """One sandboxed kernel at a time; a new one is forked after a timeout or a crash."""
+
 
     def __init__(self, zygote):
         self.zygote, self.client, self._context = zygote, None, None
@@ -128,11 +129,12 @@ class KernelSession:
 
     async def stop(self):
         if self._context is not None:
-            context, self._context, self.client = self._context, None, None
+            context, client, self._context, self.client = self._context, self.client, None, None
             try:
                 await context.__aexit__(None, None, None)
             except Exception:  # the kernel may already be gone; the sweep below is what counts
                 pass
+            atexit.unregister(client._cleanup_kernel)  # already cleaned up, once is enough
         self.zygote.sweep()
 
     async def call(self, function, *args, timeout):
@@ -153,26 +155,24 @@ class KernelSession:
             status = "timeout"
         except (DeadKernelError, RuntimeError, asyncio.CancelledError):
             status = "crashed"
-        run = CellRun(status, seconds=time.monotonic() - started,
-                      truncated=getattr(self.client, "truncated", False))
+        run = CellRun(status, _find_reports(cell.outputs, nonce), time.monotonic() - started,
+                      getattr(self.client, "truncated", False))
         if status != "ok":
             await self.stop()
-            return run
-        run.report = _find_report(cell.outputs, nonce)
-        if run.report is None:
-            run.status = "no result"
         return run
 
 
-def _find_report(outputs, nonce):
-    """The single report carrying this cell's nonce; a forged second one voids both."""
-    found = [o["data"][WIRE_MIME] for o in outputs
-             if o.get("output_type") == "display_data" and WIRE_MIME in o.get("data", {})]
-    mine = [p for p in found if isinstance(p, dict) and p.get("nonce") == nonce]
-    if len(mine) != 1:
-        return None
-    text = json.dumps(mine[0])
-    if len(text) > REPORT_LIMIT:
-        return None
-    report = json.loads(text).get("report")  # plain dicts, not nbformat's NotebookNode
-    return report if isinstance(report, dict) else None
+def _find_reports(outputs, nonce):
+    """Reports carrying this cell's nonce, by index; a forged duplicate voids an index."""
+    found = {}
+    for output in outputs:
+        payload = (output.get("data") or {}).get(WIRE_MIME)
+        if output.get("output_type") != "display_data" or not isinstance(payload, dict) \
+                or payload.get("nonce") != nonce:
+            continue
+        text = json.dumps(payload)
+        payload = json.loads(text) if len(text) <= REPORT_LIMIT else {}  # plain dicts now
+        index, report = payload.get("index"), payload.get("report")
+        if type(index) is int and isinstance(report, dict):
+            found[index] = None if index in found else report
+    return {i: r for i, r in found.items() if r is not None}

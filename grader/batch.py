@@ -121,7 +121,12 @@ def _dispatch(todo, number, out_dir, stamp, options, jobs, progress):
             try:
                 for future in as_completed(futures):
                     path = futures[future]
-                    future.result()
+                    try:
+                        future.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception as error:  # recorded for that file; the batch goes on
+                        _failed(path, number, out_dir, stamp, f"{type(error).__name__}: {error}")
                     del attempts[path]
                     bar.update()
             except BrokenProcessPool:

@@ -78,6 +78,9 @@ class Grader:
             result["tasks"] = asyncio.run(self._run(self.specs[number], imports, sources))
         except SubmissionError as error:
             result.update(status="rejected", error=str(error), tasks={})
+        except Exception as error:  # the grader's own fault: recorded, never fatal to a batch
+            message = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            result.update(status="rejected", error=f"grader failure: {message}", tasks={})
         spec = self.specs.get(result["assignment"])
         total = sum(t["points"] for t in result["tasks"].values())
         result["total"] = max(total, spec.min_total) if spec else 0.0

@@ -51,7 +51,7 @@ class QuickClient(AsyncKernelClient):
     """jupyter_client's readiness handshake idles 0.2 s per step; a forked kernel is up in
     milliseconds, so poll it in short steps instead."""
 
-    async def _async_wait_for_ready(self, timeout=None):
+    async def wait_for_ready(self, timeout=None):
         deadline = time.monotonic() + (timeout or 60)
         while time.monotonic() < deadline:
             self.kernel_info()
@@ -119,7 +119,18 @@ class KernelSession:
     def __init__(self, zygote):
         self.zygote, self.client, self._context = zygote, None, None
 
-    async def _start(self):
+    async def _start(self, attempts=3):
+        """Fork a kernel and connect; a kernel that dies while starting is tried again,
+        because under heavy load a start can fail for reasons that are not the student's."""
+        for attempt in range(attempts):
+            try:
+                return await self._connect()
+            except RuntimeError:
+                await self.stop()
+                if attempt == attempts - 1:
+                    raise
+
+    async def _connect(self):
         km = SandboxKernelManager(self.zygote)
         self.client = CappedClient(new_notebook(), km=km, allow_errors=True,
                                    interrupt_on_timeout=False, startup_timeout=60,

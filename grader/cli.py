@@ -12,20 +12,24 @@ COMMANDS = {
 }
 
 
-def build_parser():
+def build_parser(chosen=None):
+    """The parser; only the chosen command's module is imported (some imports are slow)."""
     parser = argparse.ArgumentParser(
         prog="python -m grader",
         description="Autograder and authoring tools for the neural-network fundamentals course.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, text) in COMMANDS.items():
         command = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
-        importlib.import_module(module).add_arguments(command)
+        if name == chosen:
+            importlib.import_module(module).add_arguments(command)
         command.set_defaults(module=module)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(chosen).parse_args(argv)
     try:
         return importlib.import_module(args.module).run(args)
     except KeyboardInterrupt:

@@ -25,6 +25,12 @@ def _g_plain(v):
     if type(v) in (list, tuple):
         return type(v)(_g_plain(x) for x in v)
     return v
+
+def _g_list(v):
+    """A 1-D array where a list was asked for is accepted as that list."""
+    if type(v) is np.ndarray and v.ndim == 1:
+        v = list(v)
+    return _g_plain(v)
 '''
 
 # A small, correct layer library. It is exec'd here (to compute expected values) and shipped
@@ -285,7 +291,7 @@ def _grads_probe(keys):
 
 
 _TRAIN_FORMAT = PLAIN + """
-_g = _g_plain(train_tiny_net(0.1, 3))
+_g = _g_list(train_tiny_net(0.1, 3))
 OUT = {'is_list': type(_g) in (list, tuple),
        'length': len(_g) if type(_g) in (list, tuple) else -1,
        'numbers': type(_g) in (list, tuple) and all(type(v) in (int, float) for v in _g)}
@@ -302,10 +308,10 @@ task_2 = Task("task_2_2", "A tiny sigmoid network", [
     probe("`tiny_grads` for the hidden weights w1 to w6", _grads_probe(_INNER),
           expected={"value": {k: _TINY0_GRADS[k] for k in _INNER}}, points=3,
           subject="`tiny_grads`"),
-    probe("`train_tiny_net(0.2, 6)`", PLAIN + "OUT = {'value': _g_plain(train_tiny_net(0.2, 6))}",
+    probe("`train_tiny_net(0.2, 6)`", PLAIN + "OUT = {'value': _g_list(train_tiny_net(0.2, 6))}",
           expected={"value": ref_train_tiny_net(0.2, 6)}, points=2, verb="returned"),
     probe("`train_tiny_net` with a large learning rate",
-          PLAIN + "OUT = {'value': _g_plain(train_tiny_net(1.0, 12))}",
+          PLAIN + "OUT = {'value': _g_list(train_tiny_net(1.0, 12))}",
           expected={"value": ref_train_tiny_net(1.0, 12)}, points=2.5, verb="returned",
           subject="`train_tiny_net(1.0, 12)`"),
 ])
@@ -690,8 +696,9 @@ def _fit_inputs(n_train, n_test, epochs, lr, mb_size, hidden):
 
 _FIT_RUN = REF_LAYERS + PLAIN + """
 _net = _g_mlp(I['params'])
-_h = _g_plain(fit(_net, I['x'], I['y'], I['epochs'], I['lr'], I['mb_size'],
-                  x_test=I['x_test'], y_test=I['y_test']))
+_h = fit(_net, I['x'], I['y'], I['epochs'], I['lr'], I['mb_size'],
+         x_test=I['x_test'], y_test=I['y_test'])
+_h = {k: _g_list(v) for k, v in _h.items()} if type(_h) is dict else _g_plain(_h)
 _p_train, _ = _net.forward(I['x'])
 _p_test, _ = _net.forward(I['x_test'])
 """

@@ -461,10 +461,9 @@ def tiny_loss_and_grads(w):
 
 def train_tiny_net(eta, steps):
     w = TINY_W0.copy()
-    out = []
-    while len(out) < steps:
-        loss, g = tiny_loss_and_grads(w)
-        out.append(loss)
+    out = np.zeros(steps)
+    for t in range(steps):
+        out[t], g = tiny_loss_and_grads(w)
         w = {k: w[k] - eta * g[k] for k in NAMES}
     return out
 
@@ -840,8 +839,8 @@ def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
             loss, acc = scores(x_test, y_test)
             test_loss.append(loss)
             test_acc.append(acc)
-    return {"train_loss": train_loss, "train_acc": train_acc,
-            "test_loss": test_loss, "test_acc": test_acc}
+    return {"train_loss": np.array(train_loss), "train_acc": np.array(train_acc),
+            "test_loss": np.array(test_loss), "test_acc": np.array(test_acc)}
 """),
     ],
     "task_2_9": [

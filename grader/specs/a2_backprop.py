@@ -414,7 +414,8 @@ task_4 = Task("task_2_4", "Numerical gradients and relative error", [
           inputs=lambda rng: {"x": rng.normal(size=(2, 3))},
           ref=lambda x: {"value": x.copy()}, points=1, subject="x after the call"),
     probe("`rel_error(np.array([3.0, 4.0]), np.array([3.0, 2.0]))`",
-          PLAIN + "OUT = {'value': _g_plain(rel_error(np.array([3.0, 4.0]), np.array([3.0, 2.0])))}",
+          PLAIN + "OUT = {'value': _g_plain(rel_error(np.array([3.0, 4.0]), "
+                  "np.array([3.0, 2.0])))}",
           expected={"value": ref_rel_error(np.array([3.0, 4.0]), np.array([3.0, 2.0]))},
           points=1, public=True, verb="returned"),
     probe("`rel_error` on hidden inputs",
@@ -511,7 +512,7 @@ def _init_verify(out, inputs, expected):
     n_in, n_out = inputs["n_in"], inputs["n_out"]
     W, b = out.get("W"), out.get("b")
     if not isinstance(W, np.ndarray) or W.shape != (n_in, n_out):
-        return [f"`Linear(n_in, n_out, rng).W` should be an array of shape (n_in, n_out)"]
+        return [f"`Linear({n_in}, {n_out}, rng).W` should be an array of shape ({n_in}, {n_out})"]
     if not isinstance(b, np.ndarray) or b.shape != (n_out,) or np.any(b != 0):
         return ["`Linear(...).b` should be zeros of shape (n_out,)"]
     if not out.get("same") or not out.get("differs"):
@@ -713,7 +714,8 @@ OUT = {'history': {k: list(_h[k]) for k in %r if k in _h} if type(_h) is dict el
 """ % (_FIT_KEYS,)
 
 _FIT_LEARNS = _FIT_RUN + """
-OUT = {'history': _h, 'train_loss': _g_bce(_p_train, I['y']), 'test_loss': _g_bce(_p_test, I['y_test']),
+OUT = {'history': _h, 'train_loss': _g_bce(_p_train, I['y']),
+       'test_loss': _g_bce(_p_test, I['y_test']),
        'test_acc': _g_acc(_p_test, I['y_test'])}
 """
 

@@ -255,7 +255,8 @@ WRONG = {
             "        for k in w:\n"
             "            w[k] = w[k] - eta * tiny_loss_and_grads(w)[1][k]")),
         ("loss_recorded_after_update", _edit(
-            "task_2_2", "        losses.append(loss)\n        w = {k: w[k] - eta * grads[k] for k in w}",
+            "task_2_2",
+            "        losses.append(loss)\n        w = {k: w[k] - eta * grads[k] for k in w}",
             "        w = {k: w[k] - eta * grads[k] for k in w}\n"
             "        losses.append(tiny_loss_and_grads(w)[0])")),
         ("loss_without_one_half", _edit("task_2_2", "return 0.5 * e ** 2, grads",

@@ -84,7 +84,8 @@ def _name(subject, key, keys):
 def _judge_boolean(answer, truth, points, subject):
     if answer is None:
         return 0.0, [f"{subject}: not answered (0 points)"]
-    if isinstance(answer, np.ndarray) and answer.ndim == 0 and answer.dtype.kind == "b":
+    if isinstance(answer, (np.ndarray, np.bool_)) and np.ndim(answer) == 0 \
+            and np.asarray(answer).dtype.kind == "b":
         answer = bool(answer)
     if type(answer) is not bool:
         return 0.0, [f"{subject} must be True, False or None, not {compare.describe(answer)}"]

@@ -44,7 +44,13 @@ def _is_number(value):
     return type(value) in (int, float)
 
 
+def _plain_scalar(value):
+    """NumPy scalars (genuine ones: the decoder makes no subclasses) compare as Python ones."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _match_like(actual, like, subject):
+    actual = _plain_scalar(actual)
     kind = like.kind
     if kind == "ndarray" and not isinstance(actual, np.ndarray):
         return [f"{subject} is {describe(actual)}, expected a NumPy array"]
@@ -83,18 +89,18 @@ def _numbers(actual, expected, subject, verb, rtol, atol, reveal):
         return [f"{subject} has shape {a.shape}, expected {e.shape}"]
     if np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True):
         return []
+    wrong = "has wrong values" if verb == "is" else f"{verb} wrong values"
     if not reveal:
-        finite = np.isfinite(a) & np.isfinite(e)
-        if not finite.all() and (np.isfinite(a) != np.isfinite(e)).any():
-            return [f"{subject} {verb} non-finite values (nan or inf) where finite ones were expected"
-                    if not np.isfinite(a).all() else f"{subject} {verb} wrong values"]
+        if (np.isfinite(a) != np.isfinite(e)).any():
+            return [f"{subject} {wrong}: nan or inf where finite numbers were expected"
+                    if not np.isfinite(a).all() else f"{subject} {wrong}"]
         err = float(np.max(np.abs(a - e)))
-        return [f"{subject} {verb} wrong values (largest error {err:.3g})"]
+        return [f"{subject} {wrong} (largest error {err:.3g})"]
     if a.ndim == 0 or a.size <= 12:
         return [f"{subject} {verb} {_show(actual)}, expected {_show(expected)}"]
     diff = np.abs(a - e)
     where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), a.shape)
-    return [f"{subject} {verb} wrong values: at index {tuple(int(i) for i in where)} "
+    return [f"{subject} {wrong}: at index {tuple(int(i) for i in where)} "
             f"it is {a[where]:.6g}, expected {e[where]:.6g}"]
 
 
@@ -102,6 +108,7 @@ def problems(actual, expected, subject, verb="is", rtol=1e-6, atol=1e-8, reveal=
     """Sentences describing how ``actual`` differs from ``expected`` (empty if it matches)."""
     if isinstance(expected, Like):
         return _match_like(actual, expected, subject)
+    actual, expected = _plain_scalar(actual), _plain_scalar(expected)
     if isinstance(actual, Unsupported):
         return [f"{subject} {verb} {describe(actual)}, which the grader does not accept here"]
     if expected is None or isinstance(expected, (bool, np.bool_)):

@@ -32,7 +32,11 @@ def format_result(result, tasks=None):
 
 
 def run(args):
-    from .grade import Grader
+    import sys
+    from .grade import PARTIAL_SANDBOX, Grader
+    from .sandbox import full_isolation_available
+    if not full_isolation_available():
+        print(PARTIAL_SANDBOX, file=sys.stderr)
     if not args.notebook.is_file():
         print(f"error: {args.notebook}: no such file")
         return 2

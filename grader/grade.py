@@ -8,6 +8,7 @@
     report    a result dict (schema nncourse-result/1)                (report.py writes files)
 """
 import asyncio
+import sys
 import datetime
 import json
 import time
@@ -25,6 +26,9 @@ from .submission import SubmissionError, check_belongs, detect_assignment, load,
 from .wire import to_plain
 
 SCHEMA = "nncourse-result/1"
+PARTIAL_SANDBOX = ("warning: not root (or no Linux namespaces): kernels run with resource limits "
+                   "only, as your own user, with network and files reachable; use "
+                   "--require-sandbox to refuse instead")
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -262,9 +266,11 @@ def add_arguments(parser):
 def run(args):
     from .batch import grade_all, collect
     from .sandbox import full_isolation_available
-    if args.require_sandbox and not full_isolation_available():
-        print("error: --require-sandbox: the full sandbox needs root on Linux with namespaces")
-        return 2
+    if not full_isolation_available():
+        if args.require_sandbox:
+            print("error: --require-sandbox: the full sandbox needs root on Linux with namespaces")
+            return 2
+        print(PARTIAL_SANDBOX, file=sys.stderr)
     try:
         paths = collect(args.paths)
         if args.assignment is not None:

@@ -37,13 +37,14 @@ class Grader:
 
     def __init__(self, numbers=None, slot=0, limits=None, hide=(), cell_timeout=None,
                  budget=None, public_only=False, require_sandbox=False, notebooks=None,
-                 specs=None):
+                 specs=None, isolate=None):
         self.specs = specs or {n: load_spec(n) for n in (numbers or available())}
         self.cell_timeout, self.budget, self.public_only = cell_timeout, budget, public_only
         self.notebooks = Path(notebooks or REPO / "notebooks")
         self.templates = {n: self._template(spec) for n, spec in self.specs.items()}
         preload = sorted({m for spec in self.specs.values() for m in spec.preload})
-        self.zygote = Zygote(preload, slot=slot, limits=limits or Limits(), hide=hide)
+        self.zygote = Zygote(preload, slot=slot, limits=limits or Limits(), hide=hide,
+                             isolate=isolate)
         if require_sandbox and not self.zygote.isolate:
             self.zygote.close()
             raise SandboxUnavailable("full sandbox unavailable (needs root on Linux with "

@@ -208,3 +208,16 @@ def test_hidden_expected_values_never_reach_feedback(toy_grader, toy_file):
     hidden = result["tasks"]["task_9_2"]["checks"][1]
     assert hidden["public"] is False and hidden["points"] == 0
     assert "expected" not in " ".join(hidden["messages"])
+
+
+def test_partial_sandbox_without_root_still_grades_and_stops_hangs(toy_templates, toy_file):
+    """The fallback used when not root: rlimits and process groups only."""
+    from grader.grade import Grader
+    grader = Grader(specs={9: toy.SPEC}, notebooks=toy_templates, isolate=False)
+    try:
+        assert grader.grade(toy_file(), 9)["total"] == FULL
+        hang = grader.grade(toy_file({"task_9_2": "while True: pass"},
+                                     name="Assignment_9_Hang_12121212.ipynb"), 9)
+        assert hang["tasks"]["task_9_2"]["status"] == "timeout" and hang["total"] == FULL - 3
+    finally:
+        grader.close()

@@ -30,7 +30,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-UID_BASE = 61000
+UID_BASE, UID_SLOTS = 61000, 512
 SOCKET_ROOT = Path("/run/nncourse")
 CLEAN_ENV_KEYS = ("LANG", "LC_ALL", "TZ")
 
@@ -76,7 +76,8 @@ class Zygote:
     def __init__(self, preload=("numpy",), slot=0, limits=None, hide=(), isolate=None):
         self.slot, self.limits = slot, limits or Limits()
         self.isolate = full_isolation_available() if isolate is None else isolate
-        self.uid = UID_BASE + slot if self.isolate else os.getuid()
+        self._uid_lock = None
+        self.uid = self._claim_uid(slot) if self.isolate else os.getuid()
         self.hide = sorted({str(Path(p).resolve()) for p in hide} | _default_hidden())
         env = sandbox_env(tempfile.gettempdir())
         env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
@@ -84,6 +85,24 @@ class Zygote:
             [sys.executable, "-m", "grader.sandbox", *preload], env=env, cwd="/",
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self._ask({"ping": True})  # returns once the libraries are imported
+
+    def _claim_uid(self, slot):
+        """A sandbox uid no other grader on this machine is using: kernels of one uid share
+        a process limit and are swept together, so two graders must never share one."""
+        import fcntl
+        SOCKET_ROOT.mkdir(parents=True, exist_ok=True)
+        for offset in range(UID_SLOTS):
+            uid = UID_BASE + (slot + offset) % UID_SLOTS
+            handle = open(SOCKET_ROOT / f"uid-{uid}.lock", "w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self._uid_lock = handle  # held for the zygote's lifetime, released at exit
+            kill_user_processes(uid)  # leftovers of a grader that was killed
+            return uid
+        raise SandboxUnavailable(f"all {UID_SLOTS} sandbox uids are in use")
 
     def _ask(self, request):
         self.process.stdin.write(json.dumps(request) + "\n")
@@ -127,6 +146,8 @@ class Zygote:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if self._uid_lock is not None:
+            self._uid_lock.close()
 
 
 def _default_hidden():

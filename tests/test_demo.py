@@ -1,0 +1,51 @@
+"""`make demo`: the bundled example class grades as designed, through the real command."""
+import csv
+import filecmp
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+EXAMPLES = REPO / "data" / "examples"
+
+
+def test_examples_are_up_to_date(tmp_path):
+    subprocess.run([sys.executable, "-m", "grader", "examples", "-o", str(tmp_path)],
+                   cwd=REPO, check=True, capture_output=True, timeout=600)
+    fresh = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    assert fresh == sorted(p.name for p in EXAMPLES.glob("*.ipynb"))
+    stale = [name for name in fresh if not filecmp.cmp(tmp_path / name, EXAMPLES / name, False)]
+    assert not stale, f"run `python -m grader examples`; stale: {stale}"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(EXAMPLES), "-o", str(out),
+                           "--no-progress"], cwd=REPO, capture_output=True, text=True,
+                          timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(out / "gradebook.csv", newline="") as handle:
+        return out, done.stdout, {row["file"]: row for row in csv.DictReader(handle)}
+
+
+def test_demo_grades_every_example(demo):
+    out, stdout, rows = demo
+    assert len(rows) == len(list(EXAMPLES.glob("*.ipynb"))) >= 4
+    assert "gradebook:" in stdout and (out / "summary.png").stat().st_size > 10_000
+    assert all((out / "feedback" / f"{name[:-6]}.html").exists() for name in rows)
+
+
+def test_perfect_blank_and_partial_students(demo):
+    _, _, rows = demo
+    for name, row in rows.items():
+        total, maximum = float(row["total"]), float(row["max"])
+        assert row["status"] == "graded" and maximum == 100.0, (name, row)
+        if "AdaLovelace" in name:
+            assert total == maximum, (name, row)
+        elif "AlanTuring" in name:
+            assert total == 0.0, (name, row)
+        else:
+            assert 0.0 < total < maximum, (name, row)

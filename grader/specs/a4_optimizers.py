@@ -521,9 +521,10 @@ def _split_scaler_out(x, y, kwargs):
 def _split_hidden(rng):
     n = int(rng.integers(20, 40))
     x = np.sort(rng.uniform(300, 600, size=n))
+    # train_frac * n ends in .7, so rounding and truncating give different splits
+    n_train = int(rng.integers(n // 2, 3 * n // 4))
     return {"x": x, "y": np.exp(-((x - 450) / 30) ** 2) + 0.01 * rng.normal(size=n),
-            "kwargs": {"train_frac": float(rng.uniform(0.5, 0.8)),
-                       "seed": int(rng.integers(0, 1000))}}
+            "kwargs": {"train_frac": (n_train + 0.7) / n, "seed": int(rng.integers(0, 1000))}}
 
 
 task_8 = Task("task_4_8", "Splitting and scaling the Eckerle4 data", checks=[
@@ -619,22 +620,23 @@ def verify_dropout(out, inputs, expected):
     return found
 
 
-# run_repetitions: a cheap configuration on a smooth 1-D problem.
+# run_repetitions: a cheap configuration on a smooth 1-D problem. The second call repeats the
+# first run only, which must give the same numbers (the runs are seeded).
 REPS = PLAIN + '''
 import torch
-_g_cfg = {"optimizer": "Adam", "lr": 1e-2, "hidden": [16, 16], "dropout": 0.0,
+_g_cfg = {"optimizer": "Adam", "lr": 0.03, "hidden": [16, 16], "dropout": 0.0,
           "epochs": I["epochs"], "data": tuple(I["data"])}
 _g_r1 = run_repetitions(_g_cfg, n_runs=2, seed=I["seed"])
-_g_r2 = run_repetitions(_g_cfg, n_runs=2, seed=I["seed"])
-def _g_res(r):
-    return {"keys": [str(k) for k in r],
-            "train_mse": [_g_num(v) for v in r["train_mse"]],
-            "test_mse": [_g_num(v) for v in r["test_mse"]],
-            **{k: _g_num(r[k]) for k in ("train_mean", "train_std", "test_mean", "test_std")}}
-OUT = {"first": _g_res(_g_r1), "second": _g_res(_g_r2)}
+_g_r2 = run_repetitions(_g_cfg, n_runs=1, seed=I["seed"])
+OUT = {"keys": [str(k) for k in _g_r1],
+       "train_mse": [_g_num(v) for v in _g_r1["train_mse"]],
+       "test_mse": [_g_num(v) for v in _g_r1["test_mse"]],
+       **{k: _g_num(_g_r1[k]) for k in ("train_mean", "train_std", "test_mean", "test_std")},
+       "again": [_g_num(_g_r2["train_mse"][0]), _g_num(_g_r2["test_mse"][0])]}
 '''
 
-REPS_KEYS = ["train_mse", "test_mse", "train_mean", "train_std", "test_mean", "test_std"]
+REPS_KEYS = ["train_mse", "test_mse", "train_mean", "train_std", "test_mean", "test_std",
+             "models"]
 
 
 def _reps_inputs(rng):
@@ -642,43 +644,40 @@ def _reps_inputs(rng):
     y = 0.5 + 0.4 * np.sin(5 * x) + 0.02 * rng.normal(size=30)
     idx = rng.permutation(30)
     tr, te = idx[:20], idx[20:]
-    return {"data": [x[tr], y[tr], x[te], y[te]], "epochs": 150,
+    return {"data": [x[tr], y[tr], x[te], y[te]], "epochs": 50,
             "seed": int(rng.integers(0, 100))}
 
 
 def verify_repetitions(out, inputs, expected):
-    first, second = out.get("first"), out.get("second")
-    if not isinstance(first, dict) or not isinstance(second, dict):
-        return ["`run_repetitions` did not return a dict"]
-    if first.get("keys") != REPS_KEYS:
+    if out.get("keys") != REPS_KEYS:
         return [f"the result's keys must be {REPS_KEYS} (in this order), "
-                f"not {first.get('keys')}"]
+                f"not {out.get('keys')}"]
     for key in ("train_mse", "test_mse"):
-        runs = first[key]
+        part = key.split("_")[0]
+        runs = out[key]
         if not isinstance(runs, (list, tuple)) or len(runs) != 2:
             return [f"`{key}` must hold one value per run (n_runs=2)"]
         if not all(isinstance(v, float) and math.isfinite(v) and v >= 0 for v in runs):
             return [f"`{key}` must hold finite, non-negative floats"]
-        mean, std = first[key.split("_")[0] + "_mean"], first[key.split("_")[0] + "_std"]
+        mean, std = out[part + "_mean"], out[part + "_std"]
         if not (isinstance(mean, float) and isinstance(std, float)):
             return ["the means and standard deviations must be numbers"]
         if not np.isclose(mean, np.mean(runs), rtol=1e-5, atol=1e-9):
-            return [f"`{key.split('_')[0]}_mean` is not the mean of `{key}`"]
+            return [f"`{part}_mean` is not the mean of `{key}`"]
         if not (np.isclose(std, np.std(runs), rtol=1e-5, atol=1e-9)
                 or np.isclose(std, np.std(runs, ddof=1), rtol=1e-5, atol=1e-9)):
-            return [f"`{key.split('_')[0]}_std` is not the standard deviation of `{key}`"]
-    if first["train_mse"][0] == first["train_mse"][1]:
-        return ["both runs gave exactly the same MSE: each run should start from a different "
-                "random initialisation (seed + run index)"]
-    same = all(np.isclose(first[k], second[k], rtol=1e-6, atol=1e-9).all()
-               for k in ("train_mse", "test_mse"))
-    if not same:
-        return ["two calls with the same seed gave different results: seed torch before "
-                "building each run's model"]
+            return [f"`{part}_std` is not the standard deviation of `{key}`"]
+    if out["train_mse"][0] == out["train_mse"][1]:
+        return ["both runs gave exactly the same MSE: each run should start from its own "
+                "random initialisation (torch.manual_seed(seed + run))"]
+    again = out.get("again")
+    if not np.allclose(again, [out["train_mse"][0], out["test_mse"][0]], rtol=1e-6, atol=1e-9):
+        return ["two calls with the same seed gave different results for the first run: call "
+                "torch.manual_seed(seed + run) before building each run's network"]
     y_train = np.asarray(inputs["data"][1], dtype=float)
-    if not first["train_mean"] < 0.5 * float(np.var(y_train)):
-        return ["after training, the training MSE is not much better than predicting the mean "
-                "(Adam, lr 1e-2, 150 epochs on an easy curve): is the model trained?"]
+    if not out["train_mean"] < 0.6 * float(np.var(y_train)):
+        return ["after training, the training MSE is hardly better than always predicting the "
+                "mean (Adam, lr 0.03, 50 steps on an easy curve): is the network trained?"]
     return []
 
 
@@ -749,11 +748,12 @@ def _es_hidden(rng):
     n = 25
     trend = 1.0 / (1 + 0.3 * np.arange(n)) + 0.01 * np.arange(n) ** 1.3 / 10
     losses = trend + 0.03 * rng.normal(size=n)
-    # a plateau of exact repeats exposes <= versus <
-    k = int(rng.integers(5, 10))
+    # the overall best value, repeated exactly twice, tells `<` from `<=`
+    k = int(np.argmin(losses[:n - 3]))
     losses[k + 1:k + 3] = losses[k]
+    losses[k + 3:] = np.maximum(losses[k + 3:], losses[k] + 0.001)
     return {"losses": losses, "patience": int(rng.integers(2, 5)),
-            "min_delta": float(rng.uniform(0.005, 0.02))}
+            "min_delta": float(rng.uniform(0.02, 0.05))}
 
 
 def _es_hidden_zero_delta(rng):
@@ -827,7 +827,7 @@ with torch.no_grad():
         _g_p.copy_(torch.tensor(_g_v))
 _g_pen = __FUNC__(_g_model)
 _g_pen.backward()
-OUT = {"value": float(_g_pen),
+OUT = {"value": float(_g_pen.detach()),
        "grads": [np.zeros(tuple(p.shape)) if p.grad is None else p.grad.detach().numpy().copy()
                  for p in _g_model.parameters()]}
 '''
@@ -884,6 +884,9 @@ SPEC = Assignment(
     title="Optimizers, learning-rate schedules and regularization",
     tasks=[task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9, task_10,
            task_11, task_12],
-    preload=("numpy", "torch", "matplotlib", "sklearn.datasets", "tqdm"), cell_timeout=10.0)
+    # torch._dynamo is imported lazily by the first torch.optim optimizer (about 2 s): preloading
+    # it in the kernel factory keeps that cost out of every submission.
+    preload=("numpy", "torch", "torch._dynamo", "matplotlib", "sklearn.datasets", "tqdm"),
+    cell_timeout=10.0)
 
 assert SPEC.points == 100, SPEC.points

@@ -1,0 +1,786 @@
+"""Mistake variants for Assignment 4 (optimizers, schedules, regularization).
+
+``WRONG[tag]``: plausible student mistakes; each must lose points on task ``tag`` (and no other).
+``RIGHT[tag]``: correct but differently written cells; each must keep full marks.
+Each entry is ``(short_name, full_cell_source)``. Most wrong variants are the solution's cell
+(``BASE``, read from the solution notebook with the solution markers removed) with one small
+edit, so each mistake is easy to see.
+"""
+from pathlib import Path
+
+import nbformat
+
+SOLUTION = (Path(__file__).resolve().parents[2] / "solutions"
+            / "assignment_4_optimizers.ipynb")
+
+
+def _load_base():
+    nb = nbformat.read(SOLUTION, as_version=4)
+    base = {}
+    for cell in nb.cells:
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if tag.startswith("task_"):
+                lines = [line for line in cell.source.splitlines()
+                         if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+                base[tag] = "\n".join(lines) + "\n"
+    return base
+
+
+BASE = _load_base()
+
+
+def _edit(tag, *pairs):
+    """BASE[tag] with each ``old`` replaced by ``new`` (every ``old`` must occur)."""
+    source = BASE[tag]
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        assert old in source, (tag, old)
+        source = source.replace(old, new)
+    return source
+
+
+def _edit_class(tag, name, old, new):
+    """BASE[tag] with ``old`` replaced by ``new`` inside ``class name`` only."""
+    source = BASE[tag]
+    start = source.index(f"class {name}")
+    end = source.find("\nclass ", start + 1)
+    end = len(source) if end < 0 else end
+    block = source[start:end]
+    assert old in block, (tag, name, old)
+    return source[:start] + block.replace(old, new) + source[end:]
+
+
+WRONG, RIGHT = {}, {}
+
+# ---------------------------------------------------------------- 4.1 bumpy surface
+
+WRONG["task_4_1"] = [
+    ("f_math_cos_fails_on_arrays", _edit("task_4_1", "np.cos(3 * x)", "math.cos(3 * x)")),
+    ("f_sin_instead_of_cos", _edit("task_4_1", "np.cos(3 * x)", "np.sin(3 * x)")),
+    ("grad_sign_of_sin_term", _edit("task_4_1", "- 3 * np.sin(3 * x)", "+ 3 * np.sin(3 * x)")),
+    ("grad_forgets_chain_rule_factor", _edit("task_4_1", "- 3 * np.sin(3 * x)",
+                                             "- np.sin(3 * x)")),
+    ("grad_dy_misses_cross_term", _edit("task_4_1", "df_dy = 2 * y + x", "df_dy = 2 * y")),
+    ("optimize_sequential_update", _edit(
+        "task_4_1",
+        "        x, y = x - eta * df_dx, y - eta * df_dy\n",
+        "        x = x - eta * df_dx\n        y = y - eta * grad_f(x, y)[1]\n")),
+    ("optimize_decay_off_by_one", _edit("task_4_1", "decay ** t", "decay ** (t + 1)")),
+    ("optimize_history_without_start", _edit("task_4_1", "x_hist, y_hist = [x], [y]",
+                                             "x_hist, y_hist = [], []")),
+]
+
+RIGHT["task_4_1"] = [
+    ("vector_form", '''
+def f(x, y):
+    return np.square(x) + np.square(y) + x * y + 2 * x + np.cos(3 * x)
+
+
+def grad_f(x, y):
+    return (2 * x + y + 2 - 3 * np.sin(3 * x), x + 2 * y)
+
+
+def optimize_f(x, y, step_size, steps, decay=1.0):
+    point = np.array([x, y], dtype=float)
+    path = np.zeros((steps + 1, 2))
+    path[0] = point
+    eta = step_size
+    for t in range(steps):
+        point = point - eta * np.array(grad_f(point[0], point[1]))
+        path[t + 1] = point
+        eta *= decay
+    return point[0], point[1], f(point[0], point[1]), path[:, 0], path[:, 1]
+'''),
+    ("lists_and_temporaries", '''
+def f(x, y):
+    quadratic = x * x + y * y + x * (y + 2)
+    return quadratic + np.cos(3.0 * x)
+
+
+def grad_f(x, y):
+    dx = 2.0 * x + (y + 2.0) - 3.0 * np.sin(3.0 * x)
+    dy = 2.0 * y + x
+    return dx, dy
+
+
+def optimize_f(x, y, step_size, steps, decay=1.0):
+    xs, ys = [float(x)], [float(y)]
+    for t in range(steps):
+        gx, gy = grad_f(xs[-1], ys[-1])
+        lr = step_size * decay ** t
+        xs.append(xs[-1] - lr * gx)
+        ys.append(ys[-1] - lr * gy)
+    return xs[-1], ys[-1], f(xs[-1], ys[-1]), np.asarray(xs), np.asarray(ys)
+'''),
+]
+
+# ---------------------------------------------------------------- 4.2 tuned settings
+
+WRONG["task_4_2"] = [
+    ("default_stalls_in_local_minimum",
+     "my_step_size = 0.1\nmy_steps = 10\nmy_decay = 1.0\n"),
+    ("no_decay_bounces_around_global_minimum",
+     "my_step_size = 0.2\nmy_steps = 50\nmy_decay = 1.0\n"),
+    ("too_few_steps", "my_step_size = 0.2\nmy_steps = 3\nmy_decay = 0.95\n"),
+    ("left_unanswered", "my_step_size = None\nmy_steps = None\nmy_decay = None\n"),
+]
+
+RIGHT["task_4_2"] = [
+    ("larger_step_faster_decay", "my_step_size = 0.4\nmy_steps = 50\nmy_decay = 0.9\n"),
+    ("numpy_numbers",
+     "my_step_size = np.float64(0.2)\nmy_steps = np.int64(100)\nmy_decay = 0.99\n"),
+]
+
+# ---------------------------------------------------------------- 4.3 SGD, momentum, Nesterov
+
+WRONG["task_4_3"] = [
+    ("sgd_not_in_place", _edit(
+        "task_4_3",
+        "        for p, g in zip(params, grads):\n            p -= self.lr * g\n",
+        "        for i, (p, g) in enumerate(zip(params, grads)):\n"
+        "            params[i] = p - self.lr * g\n")),
+    ("momentum_dampened", _edit("task_4_3", "v = self.beta * v + g",
+                                "v = self.beta * v + (1 - self.beta) * g")),
+    ("momentum_steps_before_update", _edit(
+        "task_4_3",
+        "            v = self.beta * v + g\n            self.state[i] = v\n"
+        "            p -= self.lr * v\n",
+        "            p -= self.lr * v\n            v = self.beta * v + g\n"
+        "            self.state[i] = v\n")),
+    ("nesterov_is_plain_momentum", _edit("task_4_3", "p -= self.lr * (g + self.beta * v)",
+                                         "p -= self.lr * v")),
+    ("nesterov_uses_old_velocity", _edit(
+        "task_4_3",
+        "            v = self.beta * self.state.get(i, np.zeros_like(p)) + g\n"
+        "            self.state[i] = v\n"
+        "            p -= self.lr * (g + self.beta * v)\n",
+        "            old = self.state.get(i, np.zeros_like(p))\n"
+        "            self.state[i] = self.beta * old + g\n"
+        "            p -= self.lr * (g + self.beta * old)\n")),
+    ("momentum_state_shared_between_objects", _edit(
+        "task_4_3",
+        "class Momentum:",
+        "_VELOCITIES = {}\n\n\nclass Momentum:",
+        "            v = self.state.get(i, np.zeros_like(p))\n"
+        "            v = self.beta * v + g\n"
+        "            self.state[i] = v\n",
+        "            v = _VELOCITIES.get(i, np.zeros_like(p))\n"
+        "            v = self.beta * v + g\n"
+        "            _VELOCITIES[i] = v\n")),
+]
+
+RIGHT["task_4_3"] = [
+    ("in_place_velocity_and_subclass", '''
+class SGD:
+    def __init__(self, lr):
+        self.lr = lr
+
+    def step(self, params, grads):
+        for p, g in zip(params, grads):
+            np.subtract(p, self.lr * g, out=p)
+
+
+class Momentum:
+    def __init__(self, lr, beta=0.9):
+        self.lr = lr
+        self.beta = beta
+        self.state = {}
+
+    def _velocity(self, i, g):
+        if i not in self.state:
+            self.state[i] = g.copy()        # torch starts the buffer at the first gradient
+        else:
+            self.state[i] *= self.beta
+            self.state[i] += g
+        return self.state[i]
+
+    def step(self, params, grads):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            p -= self.lr * self._velocity(i, g)
+
+
+class Nesterov(Momentum):
+    def step(self, params, grads):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            v = self._velocity(i, g)
+            p -= self.lr * g + self.lr * self.beta * v
+'''),
+    ("lazy_lists", '''
+class SGD:
+    def __init__(self, lr):
+        self.lr = lr
+
+    def step(self, params, grads):
+        for k in range(len(params)):
+            params[k][...] = params[k] - self.lr * grads[k]
+
+
+class Momentum:
+    def __init__(self, lr, beta=0.9):
+        self.lr = lr
+        self.beta = beta
+        self.state = {}
+
+    def step(self, params, grads):
+        if "v" not in self.state:
+            self.state["v"] = [np.zeros_like(p) for p in params]
+        vs = self.state["v"]
+        for k in range(len(params)):
+            vs[k] = self.beta * vs[k] + grads[k]
+            params[k] -= self.lr * vs[k]
+
+
+class Nesterov:
+    def __init__(self, lr, beta=0.9):
+        self.lr = lr
+        self.beta = beta
+        self.state = {}
+
+    def step(self, params, grads):
+        if "v" not in self.state:
+            self.state["v"] = [np.zeros_like(p) for p in params]
+        vs = self.state["v"]
+        for k in range(len(params)):
+            vs[k] = self.beta * vs[k] + grads[k]
+            params[k] -= self.lr * (grads[k] + self.beta * vs[k])
+'''),
+]
+
+# ---------------------------------------------------------------- 4.4 AdaGrad, RMSProp, Adam
+
+
+WRONG["task_4_4"] = [
+    ("adagrad_eps_inside_sqrt", _edit_class(
+        "task_4_4", "AdaGrad", "g / (np.sqrt(s) + self.eps)", "g / np.sqrt(s + self.eps)")),
+    ("adagrad_running_mean_not_sum", _edit_class(
+        "task_4_4", "AdaGrad", "s = self.state.get(i, np.zeros_like(p)) + g * g",
+        "s = 0.5 * self.state.get(i, np.zeros_like(p)) + 0.5 * g * g")),
+    ("rmsprop_eps_inside_sqrt", _edit_class(
+        "task_4_4", "RMSProp", "g / (np.sqrt(s) + self.eps)", "g / np.sqrt(s + self.eps)")),
+    ("rmsprop_without_one_minus_alpha", _edit_class(
+        "task_4_4", "RMSProp", "+ (1 - self.alpha) * g * g", "+ g * g")),
+    ("adam_without_bias_correction", _edit_class(
+        "task_4_4", "Adam", "m_hat = m / (1 - self.beta1 ** self.t)\n"
+        "            v_hat = v / (1 - self.beta2 ** self.t)",
+        "m_hat, v_hat = m, v")),
+    ("adam_eps_before_bias_correction", _edit_class(
+        "task_4_4", "Adam",
+        "p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)",
+        "p -= self.lr * np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t) "
+        "* m / (np.sqrt(v) + self.eps)")),
+    ("adam_counts_steps_per_parameter", _edit_class(
+        "task_4_4", "Adam",
+        "        self.t += 1\n        for i, (p, g) in enumerate(zip(params, grads)):\n",
+        "        for i, (p, g) in enumerate(zip(params, grads)):\n            self.t += 1\n")),
+    ("adam_t_starts_at_zero", _edit_class(
+        "task_4_4", "Adam",
+        "        self.t += 1\n        for i, (p, g) in enumerate(zip(params, grads)):\n",
+        "        for i, (p, g) in enumerate(zip(params, grads)):\n")),
+]
+
+RIGHT["task_4_4"] = [
+    ("torch_style_in_place", '''
+class AdaGrad:
+    def __init__(self, lr, eps=1e-10):
+        self.lr, self.eps = lr, eps
+        self.state = {}
+
+    def step(self, params, grads):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            s = self.state.setdefault(i, np.zeros_like(p))
+            s += g ** 2
+            p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class RMSProp:
+    def __init__(self, lr, alpha=0.99, eps=1e-8):
+        self.lr, self.alpha, self.eps = lr, alpha, eps
+        self.state = {}
+
+    def step(self, params, grads):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            s = self.state.setdefault(i, np.zeros_like(p))
+            s *= self.alpha
+            s += (1 - self.alpha) * g ** 2
+            p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adam:
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.t = 0
+        self.state = {}
+
+    def step(self, params, grads):
+        self.t += 1
+        correction1 = 1 - self.beta1 ** self.t
+        correction2 = 1 - self.beta2 ** self.t
+        for i, (p, g) in enumerate(zip(params, grads)):
+            m, v = self.state.setdefault(i, (np.zeros_like(p), np.zeros_like(p)))
+            m += (1 - self.beta1) * (g - m)
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            # torch's arrangement: eps added to sqrt(v) / sqrt(correction2)
+            denom = np.sqrt(v) / math.sqrt(correction2) + self.eps
+            p -= (self.lr / correction1) * m / denom
+'''),
+    ("lists_created_on_first_step", '''
+class AdaGrad:
+    def __init__(self, lr, eps=1e-10):
+        self.lr = lr
+        self.eps = eps
+        self.state = {}
+
+    def step(self, params, grads):
+        if not self.state:
+            self.state["sum"] = [np.zeros_like(p) for p in params]
+        for p, g, s in zip(params, grads, self.state["sum"]):
+            s += g * g
+            p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class RMSProp:
+    def __init__(self, lr, alpha=0.99, eps=1e-8):
+        self.lr = lr
+        self.alpha = alpha
+        self.eps = eps
+        self.state = {}
+
+    def step(self, params, grads):
+        if not self.state:
+            self.state["avg"] = [np.zeros_like(p) for p in params]
+        avg = self.state["avg"]
+        for k, (p, g) in enumerate(zip(params, grads)):
+            avg[k] = self.alpha * avg[k] + (1 - self.alpha) * np.square(g)
+            p -= self.lr * g / (np.sqrt(avg[k]) + self.eps)
+
+
+class Adam:
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.t = 0
+        self.state = {}
+
+    def step(self, params, grads):
+        if not self.state:
+            self.state["m"] = [np.zeros_like(p) for p in params]
+            self.state["v"] = [np.zeros_like(p) for p in params]
+        self.t += 1
+        for k, (p, g) in enumerate(zip(params, grads)):
+            self.state["m"][k] = self.beta1 * self.state["m"][k] + (1 - self.beta1) * g
+            self.state["v"][k] = self.beta2 * self.state["v"][k] + (1 - self.beta2) * g ** 2
+            m_hat = self.state["m"][k] / (1 - self.beta1 ** self.t)
+            v_hat = self.state["v"][k] / (1 - self.beta2 ** self.t)
+            p[...] = p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+'''),
+]
+
+# ---------------------------------------------------------------- 4.5 stable learning rate
+
+WRONG["task_4_5"] = [
+    ("ignores_momentum", _edit("task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
+                               "return 2.0 / eigenvalue")),
+    ("momentum_divides_by_one_minus_beta", _edit(
+        "task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
+        "return 2.0 / (eigenvalue * (1 - momentum))")),
+    ("half_the_bound", _edit("task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
+                             "return (1.0 + momentum) / eigenvalue")),
+]
+
+RIGHT["task_4_5"] = [
+    ("factored", _edit("task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
+                       "return 2 * (1 + momentum) / eigenvalue")),
+    ("branches", _edit("task_4_5", "    return (2.0 + 2.0 * momentum) / eigenvalue\n",
+                       "    if momentum == 0:\n        return 2 / eigenvalue\n"
+                       "    lr_max = (2 + 2 * momentum) / eigenvalue\n    return float(lr_max)\n")),
+]
+
+# ---------------------------------------------------------------- 4.6 schedules
+
+COSINE = "return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * step / total))"
+
+WRONG["task_4_6"] = [
+    ("exponential_staircase", _edit("task_4_6", "rate ** (step / decay_steps)",
+                                    "rate ** (step // decay_steps)")),
+    ("exponential_ignores_decay_steps", _edit("task_4_6", "rate ** (step / decay_steps)",
+                                              "rate ** step")),
+    ("step_decay_smooth", _edit("task_4_6", "factor ** (step // every)",
+                                "factor ** (step / every)")),
+    ("step_decay_off_by_one", _edit("task_4_6", "factor ** (step // every)",
+                                    "factor ** ((step + 1) // every)")),
+    ("cosine_ignores_lr_min", _edit(
+        "task_4_6", COSINE, "return lr_min + 0.5 * lr0 * (1 + math.cos(math.pi * step / total))")),
+    ("cosine_full_wave", _edit("task_4_6", "math.cos(math.pi * step / total)",
+                               "math.cos(2 * math.pi * step / total)")),
+]
+
+RIGHT["task_4_6"] = [
+    ("logs_and_loops", '''
+def exponential_decay(lr0, rate, step, decay_steps):
+    return lr0 * math.exp(math.log(rate) * step / decay_steps)
+
+
+def step_decay(lr0, factor, every, step):
+    lr = lr0
+    for _ in range(int(step) // int(every)):
+        lr *= factor
+    return lr
+
+
+def cosine_decay(lr0, step, total, lr_min=0.0):
+    progress = step / total
+    return (lr0 - lr_min) * (math.cos(math.pi * progress) + 1) / 2 + lr_min
+'''),
+    ("numpy_versions", '''
+def exponential_decay(lr0, rate, step, decay_steps):
+    return float(lr0 * np.power(rate, step / decay_steps))
+
+
+def step_decay(lr0, factor, every, step):
+    return float(lr0 * factor ** np.floor(step / every))
+
+
+def cosine_decay(lr0, step, total, lr_min=0.0):
+    return float(lr_min + (lr0 - lr_min) * np.cos(np.pi * step / (2 * total)) ** 2)
+'''),
+]
+
+# ---------------------------------------------------------------- 4.7 learning-rate finder
+
+WRONG["task_4_7"] = [
+    ("linear_sweep", _edit("task_4_7", "lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))",
+                           "lr = lr_min + (lr_max - lr_min) * i / (steps - 1)")),
+    ("never_stops", _edit("task_4_7",
+                          "if not math.isfinite(losses[-1]) or losses[-1] > 4 * best:",
+                          "if not math.isfinite(losses[-1]):")),
+    ("gradients_accumulate", _edit("task_4_7", "        optimizer.zero_grad()\n", "")),
+    ("stops_at_twice_the_best", _edit("task_4_7", "losses[-1] > 4 * best",
+                                      "losses[-1] > 2 * best")),
+]
+
+RIGHT["task_4_7"] = [
+    ("manual_updates", '''
+def lr_finder(model, loss_fn, loader, lr_min, lr_max, steps):
+    rates = np.geomspace(lr_min, lr_max, steps)
+    lrs, losses = [], []
+    data = iter(loader)
+    for lr in rates:
+        batch = next(data, None)
+        if batch is None:
+            data = iter(loader)
+            batch = next(data)
+        xb, yb = batch
+        loss = loss_fn(model(xb), yb)
+        value = loss.item()
+        lrs.append(float(lr))
+        losses.append(value)
+        if value != value or abs(value) == math.inf or (len(losses) > 1
+                                                        and value > 4 * min(losses[:-1])):
+            break
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.grad is not None:
+                    p -= float(lr) * p.grad
+    return lrs, losses
+'''),
+    ("fresh_optimizer_each_step", '''
+def lr_finder(model, loss_fn, loader, lr_min, lr_max, steps):
+    lrs, losses = [], []
+    best = float("inf")
+    it = iter(loader)
+    for i in range(steps):
+        lr = lr_min * math.exp(math.log(lr_max / lr_min) * i / (steps - 1))
+        try:
+            xb, yb = next(it)
+        except StopIteration:
+            it = iter(loader)
+            xb, yb = next(it)
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)   # plain SGD keeps no state
+        optimizer.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        lrs.append(lr)
+        losses.append(loss.item())
+        if not np.isfinite(losses[-1]) or losses[-1] > 4 * best:
+            break
+        best = min(best, losses[-1])
+        loss.backward()
+        optimizer.step()
+    return lrs, losses
+'''),
+]
+
+# ---------------------------------------------------------------- 4.8 split and scale
+
+SCALER = ('    scaler = {"x_min": float(x[train].min()), "x_max": float(x[train].max()),\n'
+          '              "y_min": float(y[train].min()), "y_max": float(y[train].max())}')
+
+WRONG["task_4_8"] = [
+    ("scaler_fit_on_all_data", _edit(
+        "task_4_8", SCALER,
+        '    scaler = {"x_min": float(x.min()), "x_max": float(x.max()),\n'
+        '              "y_min": float(y.min()), "y_max": float(y.max())}')),
+    ("no_shuffle", _edit("task_4_8", "perm = np.random.default_rng(seed).permutation(len(x))",
+                         "perm = np.arange(len(x))")),
+    ("floor_instead_of_round", _edit("task_4_8", "int(round(train_frac * len(x)))",
+                                     "int(train_frac * len(x))")),
+    ("standardised_instead_of_min_max", _edit(
+        "task_4_8",
+        '    x_s, y_s = (x - scaler["x_min"]) / x_span, (y - scaler["y_min"]) / y_span\n',
+        "    x_s = (x - x[train].mean()) / x[train].std()\n"
+        "    y_s = (y - y[train].mean()) / y[train].std()\n")),
+]
+
+RIGHT["task_4_8"] = [
+    ("scale_function", '''
+def split_and_scale(x, y, train_frac=0.6, seed=0):
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x))
+    cut = int(np.round(train_frac * len(x)))
+    x_tr, y_tr = np.asarray(x, float)[order[:cut]], np.asarray(y, float)[order[:cut]]
+    x_te, y_te = np.asarray(x, float)[order[cut:]], np.asarray(y, float)[order[cut:]]
+
+    def minmax(train, test):
+        lo, hi = np.min(train), np.max(train)
+        return (train - lo) / (hi - lo), (test - lo) / (hi - lo), float(lo), float(hi)
+
+    x_tr_s, x_te_s, x_lo, x_hi = minmax(x_tr, x_te)
+    y_tr_s, y_te_s, y_lo, y_hi = minmax(y_tr, y_te)
+    scaler = dict(x_min=x_lo, x_max=x_hi, y_min=y_lo, y_max=y_hi)
+    return x_tr_s, y_tr_s, x_te_s, y_te_s, scaler
+'''),
+    ("numpy_scalars_in_scaler", _edit(
+        "task_4_8", SCALER,
+        '    scaler = {"x_min": x[train].min(), "x_max": x[train].max(),\n'
+        '              "y_min": y[train].min(), "y_max": y[train].max()}')),
+]
+
+# ---------------------------------------------------------------- 4.9 regressor, repetitions
+
+WRONG["task_4_9"] = [
+    ("tanh_instead_of_relu", _edit("task_4_9", "nn.ReLU()", "nn.Tanh()")),
+    ("relu_after_output", _edit("task_4_9", "    layers.append(nn.Linear(width, 1))\n",
+                                "    layers += [nn.Linear(width, 1), nn.ReLU()]\n")),
+    ("dropout_ignored", _edit("task_4_9", "        if dropout > 0:\n"
+                              "            layers.append(nn.Dropout(dropout))\n", "")),
+    ("same_seed_for_every_run", _edit("task_4_9", "torch.manual_seed(seed + run)",
+                                      "torch.manual_seed(seed)")),
+    ("never_seeded", _edit("task_4_9", "        torch.manual_seed(seed + run)\n", "")),
+    ("optimizer_step_forgotten", _edit("task_4_9", "            optimizer.step()\n", "")),
+    ("momentum_not_set", _edit(
+        "task_4_9",
+        '"Momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),',
+        '"Momentum": lambda p, lr: torch.optim.SGD(p, lr=lr),')),
+    ("models_not_returned", _edit("task_4_9", ',\n            "models": models}', "}")),
+]
+
+RIGHT["task_4_9"] = [
+    ("custom_module_and_ddof1", '''
+OPTIMIZER_NAMES = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
+
+
+class Regressor(nn.Module):
+    def __init__(self, hidden, dropout):
+        super().__init__()
+        widths = [1] + list(hidden)
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.out = nn.Linear(widths[-1], 1)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = self.drop(torch.relu(layer(x)))
+        return self.out(x)
+
+
+def make_regressor(hidden=(128, 128, 64), dropout=0.0):
+    return Regressor(hidden, dropout)
+
+
+def run_repetitions(config, n_runs=4, seed=0):
+    x_tr, y_tr, x_te, y_te = [torch.as_tensor(np.asarray(a, dtype=np.float32)).view(-1, 1)
+                              for a in config["data"]]
+    name, lr = config["optimizer"], config["lr"]
+    train_mse, test_mse, models = [], [], []
+    for r in range(n_runs):
+        torch.manual_seed(seed + r)
+        model = make_regressor(config["hidden"], config.get("dropout", 0.0))
+        params = model.parameters()
+        if name == "SGD":
+            opt = torch.optim.SGD(params, lr=lr)
+        elif name == "Momentum":
+            opt = torch.optim.SGD(params, lr=lr, momentum=0.9)
+        elif name == "Nesterov":
+            opt = torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)
+        elif name == "AdaGrad":
+            opt = torch.optim.Adagrad(params, lr=lr)
+        elif name == "RMSProp":
+            opt = torch.optim.RMSprop(params, lr=lr)
+        else:
+            opt = torch.optim.Adam(params, lr=lr)
+        for _ in range(config["epochs"]):
+            model.train()
+            loss = ((model(x_tr) - y_tr) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            train_mse.append(float(((model(x_tr) - y_tr) ** 2).mean()))
+            test_mse.append(float(((model(x_te) - y_te) ** 2).mean()))
+        models.append(model)
+    result = {"train_mse": train_mse, "test_mse": test_mse}
+    result["train_mean"] = float(np.mean(train_mse))
+    result["train_std"] = float(np.std(train_mse, ddof=1)) if n_runs > 1 else 0.0
+    result["test_mean"] = float(np.mean(test_mse))
+    result["test_std"] = float(np.std(test_mse, ddof=1)) if n_runs > 1 else 0.0
+    result["models"] = models
+    return result
+'''),
+    ("sequential_from_widths", _edit(
+        "task_4_9",
+        "    layers, width = [], 1\n"
+        "    for h in hidden:\n"
+        "        layers += [nn.Linear(width, h), nn.ReLU()]\n"
+        "        if dropout > 0:\n"
+        "            layers.append(nn.Dropout(dropout))\n"
+        "        width = h\n"
+        "    layers.append(nn.Linear(width, 1))\n"
+        "    return nn.Sequential(*layers)\n",
+        "    widths = [1, *hidden]\n"
+        "    blocks = []\n"
+        "    for a, b in zip(widths, widths[1:]):\n"
+        "        blocks.append(nn.Linear(a, b))\n"
+        "        blocks.append(nn.ReLU())\n"
+        "        blocks.extend([nn.Dropout(p=dropout)] if dropout else [])\n"
+        "    return nn.Sequential(*blocks, nn.Linear(widths[-1], 1))\n")),
+]
+
+# ---------------------------------------------------------------- 4.10 early stopping
+
+ES_STEP = ("        if val_loss < self.best_loss - self.min_delta:\n"
+           "            self.best_loss = val_loss\n"
+           "            self.best_step = self.calls\n"
+           "            self.counter = 0\n"
+           "            if model is not None:\n"
+           "                self.best_state = copy.deepcopy(model.state_dict())\n"
+           "        else:\n"
+           "            self.counter += 1\n"
+           "        self.calls += 1\n"
+           "        return self.counter >= self.patience\n")
+
+WRONG["task_4_10"] = [
+    ("restores_last_state", _edit("task_4_10",
+                                  "self.best_state = copy.deepcopy(model.state_dict())",
+                                  "self.best_state = model.state_dict()")),
+    ("ignores_min_delta", _edit("task_4_10", "if val_loss < self.best_loss - self.min_delta:",
+                                "if val_loss < self.best_loss:")),
+    ("ties_count_as_improvement", _edit("task_4_10",
+                                        "if val_loss < self.best_loss - self.min_delta:",
+                                        "if val_loss <= self.best_loss - self.min_delta:")),
+    ("counter_never_reset", _edit("task_4_10", "            self.counter = 0\n", "")),
+    ("stops_one_step_late", _edit("task_4_10", "return self.counter >= self.patience",
+                                  "return self.counter > self.patience")),
+]
+
+RIGHT["task_4_10"] = [
+    ("cloned_tensors", _edit(
+        "task_4_10", ES_STEP,
+        "        improved = self.best_loss - val_loss > self.min_delta\n"
+        "        if improved:\n"
+        "            self.best_loss, self.best_step, self.counter = val_loss, self.calls, 0\n"
+        "            if model is not None:\n"
+        "                self.best_state = {k: v.detach().clone()\n"
+        "                                   for k, v in model.state_dict().items()}\n"
+        "        else:\n"
+        "            self.counter = self.counter + 1\n"
+        "        self.calls = self.calls + 1\n"
+        "        return bool(self.counter >= self.patience)\n",
+        "        model.load_state_dict(self.best_state)\n",
+        "        with torch.no_grad():\n"
+        "            for name, tensor in model.state_dict().items():\n"
+        "                tensor.copy_(self.best_state[name])\n")),
+    ("history_list", _edit(
+        "task_4_10",
+        "        self.calls = 0\n",
+        "        self.calls = 0\n        self.history = []\n",
+        "        if val_loss < self.best_loss - self.min_delta:\n"
+        "            self.best_loss = val_loss\n"
+        "            self.best_step = self.calls\n",
+        "        self.history.append(float(val_loss))\n"
+        "        if val_loss < self.best_loss - self.min_delta:\n"
+        "            self.best_loss = val_loss\n"
+        "            self.best_step = len(self.history) - 1\n")),
+]
+
+# ---------------------------------------------------------------- 4.11 penalties
+
+L1 = "return sum(p.abs().sum() for p in model.parameters() if p.dim() > 1)"
+L2 = "return sum((p ** 2).sum() for p in model.parameters() if p.dim() > 1)"
+
+WRONG["task_4_11"] = [
+    ("l1_includes_biases", _edit("task_4_11", L1,
+                                 "return sum(p.abs().sum() for p in model.parameters())")),
+    ("l1_returns_a_float", _edit("task_4_11", L1,
+                                 "return sum(p.abs().sum().item() for p in model.parameters()"
+                                 " if p.dim() > 1)")),
+    ("l2_includes_biases", _edit("task_4_11", L2,
+                                 "return sum((p ** 2).sum() for p in model.parameters())")),
+    ("l2_with_one_half", _edit("task_4_11", L2,
+                               "return 0.5 * sum((p ** 2).sum() for p in model.parameters()"
+                               " if p.dim() > 1)")),
+    ("l2_norm_not_squared", _edit("task_4_11", L2,
+                                  "return sum(p.norm() for p in model.parameters() if p.dim() > 1)")),
+]
+
+RIGHT["task_4_11"] = [
+    ("named_weights", '''
+def l1_penalty(model):
+    total = torch.zeros(())
+    for name, p in model.named_parameters():
+        if name.endswith("weight"):
+            total = total + torch.norm(p, p=1)
+    return total
+
+
+def l2_penalty(model):
+    weights = [p.flatten() for name, p in model.named_parameters() if "weight" in name]
+    return torch.cat(weights).pow(2).sum()
+'''),
+    ("explicit_loops", '''
+def l1_penalty(model):
+    total = 0
+    for p in model.parameters():
+        if p.ndim >= 2:
+            total = total + torch.sum(torch.abs(p))
+    return total
+
+
+def l2_penalty(model):
+    total = 0
+    for p in model.parameters():
+        if p.ndim >= 2:
+            total = total + torch.sum(p * p)
+    return total
+'''),
+]
+
+# ---------------------------------------------------------------- 4.12 true or false
+
+_ANSWERS = [line for line in BASE["task_4_12"].splitlines() if line.startswith("tf_")]
+
+WRONG["task_4_12"] = [
+    ("all_true", "\n".join(line.split(" = ")[0] + " = True" for line in _ANSWERS) + "\n"),
+    ("adam_l2_thought_equal", _edit("task_4_12", "tf_adam_l2_equals_decay = False",
+                                    "tf_adam_l2_equals_decay = True")),
+    ("early_stopping_on_test", _edit("task_4_12", "tf_early_stop_on_test = False",
+                                     "tf_early_stop_on_test = True")),
+]
+
+RIGHT["task_4_12"] = [
+    ("reordered", "\n".join(reversed(_ANSWERS)) + "\n"),
+    ("with_comments", "\n".join(line + "  # decided" for line in _ANSWERS) + "\n"),
+]

@@ -1,0 +1,602 @@
+"""Mistake variants for Assignment 3 (vanishing gradients).
+
+``WRONG[tag]``: plausible student mistakes; each must lose points on task ``tag`` (and no other).
+``RIGHT[tag]``: correct but differently written cells; each must keep full marks.
+Each entry is ``(short_name, full_cell_source)``. Most wrong variants are a correct cell
+(``BASE``) with one small edit, so each mistake is easy to see.
+"""
+
+
+def _edit(tag, *pairs):
+    """BASE[tag] with each ``old`` replaced by ``new`` (every ``old`` must occur)."""
+    source = BASE[tag]
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        assert old in source, (tag, old)
+        source = source.replace(old, new)
+    return source
+
+
+BASE = {}
+
+BASE["task_3_1"] = """
+z = np.linspace(-10, 10, 20001)
+s = 1 / (1 + np.exp(-z))
+sigmoid_grad_max = float(np.max(s * (1 - s)))
+
+
+def gradient_bound(depth, w_max):
+    return (0.25 * w_max) ** depth
+"""
+
+BASE["task_3_2"] = """
+class ANN_relu(nn.Module):
+    def __init__(self, D_in, D_out):
+        super().__init__()
+        self.linear1 = nn.Linear(D_in, 512)
+        self.linear2 = nn.Linear(512, 1024)
+        self.linear3 = nn.Linear(1024, 512)
+        self.linear4 = nn.Linear(512, D_out)
+
+    def forward(self, x):
+        x = x.flatten(start_dim=1)
+        x = F.relu(self.linear1(x))
+        x = F.relu(self.linear2(x))
+        x = F.relu(self.linear3(x))
+        return F.log_softmax(self.linear4(x), dim=1)
+"""
+
+BASE["task_3_3"] = """
+def train_epoch(model, loader, optimizer, device, log_interval=100):
+    model.train()
+    stats = {"linear1": [], "linear2": [], "linear3": [], "loss": []}
+    correct, seen = 0, 0
+    progress = tqdm(loader, leave=False)
+    for batch, (data, target) in enumerate(progress):
+        data, target = data.to(device), target.to(device)
+        optimizer.zero_grad()
+        output = model(data)
+        loss = F.nll_loss(output, target)
+        loss.backward()
+        for name in ("linear1", "linear2", "linear3"):
+            stats[name].append(getattr(model, name).weight.grad.abs().mean().item())
+        optimizer.step()
+        stats["loss"].append(loss.item())
+        correct += (output.argmax(dim=1) == target).sum().item()
+        seen += len(target)
+        if batch % log_interval == 0:
+            progress.set_postfix(loss=loss.item())
+    stats["accuracy"] = correct / seen
+    return stats
+"""
+
+BASE["task_3_4"] = """
+def evaluate(model, loader, device):
+    model.eval()
+    total, correct, seen = 0.0, 0, 0
+    with torch.no_grad():
+        for data, target in loader:
+            data, target = data.to(device), target.to(device)
+            output = model(data)
+            total += F.nll_loss(output, target, reduction="sum").item()
+            correct += (output.argmax(dim=1) == target).sum().item()
+            seen += len(target)
+    return total / seen, correct / seen
+"""
+
+BASE["task_3_5"] = """
+tf_sigmoid_lower_layers_smaller = True
+tf_relu_curves_closer = True
+tf_sigmoid_factor_quarter = True
+tf_relu_derivative = True
+tf_dead_relu_learns = False
+tf_large_derivatives_stabilise = False
+tf_sigmoid_overfits = False
+tf_relu_always_fixes = False
+"""
+
+BASE["task_3_6"] = """
+def make_mlp(depth, width, activation, in_features=64, out_features=10, batch_norm=False,
+             init="xavier"):
+    act = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[activation]
+    layers, size = [], in_features
+    for _ in range(depth):
+        layers.append(nn.Linear(size, width))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(act())
+        size = width
+    layers.append(nn.Linear(size, out_features))
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            if init == "xavier":
+                nn.init.xavier_uniform_(layer.weight)
+            elif init == "kaiming":
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            elif init == "uniform":
+                nn.init.uniform_(layer.weight, -1.0, 1.0)
+            nn.init.zeros_(layer.bias)
+    return nn.Sequential(*layers)
+"""
+
+BASE["task_3_7"] = """
+def gradient_ratio(model, X, y):
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    model.zero_grad()
+    F.cross_entropy(model(X), y).backward()
+    first = linears[0].weight.grad.abs().mean()
+    last = linears[-1].weight.grad.abs().mean()
+    return (first / last).item()
+"""
+
+BASE["task_3_8"] = """
+def activation_variances(init, activation, depth=5, width=512, n=1024):
+    std = {"normal_0.01": 0.01, "normal_0.1": 0.1, "1/d_in": (1 / width) ** 0.5,
+           "xavier": (2 / (width + width)) ** 0.5, "kaiming": (2 / width) ** 0.5}[init]
+    act = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[activation]
+    variances = []
+    with torch.no_grad():
+        h = torch.randn(n, width)
+        for _ in range(depth):
+            W = torch.randn(width, width) * std
+            h = act(h @ W.T)
+            variances.append(h.var().item())
+    return variances
+"""
+
+BASE["task_3_9"] = """
+def dead_relu_fraction(model, X):
+    fractions = []
+    h = X
+    with torch.no_grad():
+        for layer in model:
+            h = layer(h)
+            if isinstance(layer, nn.ReLU):
+                fractions.append((h == 0).all(dim=0).float().mean().item())
+    return fractions
+"""
+
+WRONG = {
+    "task_3_1": [
+        ("max_of_sigmoid_not_derivative",
+         _edit("task_3_1", "np.max(s * (1 - s))", "np.max(s)")),
+        ("weight_not_raised_to_depth",
+         _edit("task_3_1", "return (0.25 * w_max) ** depth", "return 0.25 ** depth * w_max")),
+        ("one_factor_too_few",
+         _edit("task_3_1", "return (0.25 * w_max) ** depth",
+               "return (0.25 * w_max) ** (depth - 1)")),
+        ("bound_ignores_weights",
+         _edit("task_3_1", "return (0.25 * w_max) ** depth", "return 0.25 ** depth")),
+    ],
+    "task_3_2": [
+        ("sigmoid_left_on_third_layer",
+         _edit("task_3_2", "x = F.relu(self.linear3(x))", "x = torch.sigmoid(self.linear3(x))")),
+        ("softmax_instead_of_log_softmax",
+         _edit("task_3_2", "return F.log_softmax(self.linear4(x), dim=1)",
+               "return F.softmax(self.linear4(x), dim=1)")),
+        ("relu_only_on_first_layer",
+         _edit("task_3_2", "x = F.relu(self.linear2(x))", "x = self.linear2(x)",
+               "x = F.relu(self.linear3(x))", "x = self.linear3(x)")),
+        ("relu_on_the_output_too",
+         _edit("task_3_2", "F.log_softmax(self.linear4(x), dim=1)",
+               "F.log_softmax(F.relu(self.linear4(x)), dim=1)")),
+        ("input_size_hard_coded",
+         _edit("task_3_2", "x = x.flatten(start_dim=1)", "x = x.view(-1, 784)")),
+        ("wrong_hidden_width",
+         _edit("task_3_2", "nn.Linear(512, 1024)", "nn.Linear(512, 512)",
+               "nn.Linear(1024, 512)", "nn.Linear(512, 512)")),
+    ],
+    "task_3_3": [
+        ("signed_instead_of_absolute_mean",
+         _edit("task_3_3", ".weight.grad.abs().mean()", ".weight.grad.mean()")),
+        ("missing_zero_grad",
+         _edit("task_3_3", "        optimizer.zero_grad()\n", "")),
+        ("step_outside_the_loop",
+         _edit("task_3_3", "        optimizer.step()\n", "",
+               '    stats["accuracy"] = correct / seen',
+               '    optimizer.step()\n    stats["accuracy"] = correct / seen')),
+        ("accuracy_only_on_logged_batches",
+         _edit("task_3_3",
+               "        correct += (output.argmax(dim=1) == target).sum().item()\n"
+               "        seen += len(target)\n"
+               "        if batch % log_interval == 0:\n",
+               "        if batch % log_interval == 0:\n"
+               "            correct += (output.argmax(dim=1) == target).sum().item()\n"
+               "            seen += len(target)\n")),
+        ("accuracy_as_mean_of_batch_accuracies",
+         _edit("task_3_3",
+               "correct += (output.argmax(dim=1) == target).sum().item()",
+               "correct += (output.argmax(dim=1) == target).float().mean().item()",
+               "seen += len(target)", "seen += 1")),
+        ("bias_gradients",
+         _edit("task_3_3", ".weight.grad.abs().mean()", ".bias.grad.abs().mean()")),
+        ("loss_summed_over_the_batch",
+         _edit("task_3_3", "loss = F.nll_loss(output, target)",
+               "loss = F.nll_loss(output, target, reduction='sum')")),
+    ],
+    "task_3_4": [
+        ("loss_averaged_per_batch",
+         _edit("task_3_4", 'total += F.nll_loss(output, target, reduction="sum").item()',
+               "total += F.nll_loss(output, target).item()",
+               "return total / seen, correct / seen",
+               "return total / len(loader), correct / seen")),
+        ("batch_means_divided_by_samples",
+         _edit("task_3_4", 'total += F.nll_loss(output, target, reduction="sum").item()',
+               "total += F.nll_loss(output, target).item()")),
+        ("accuracy_divided_by_batches",
+         _edit("task_3_4", "return total / seen, correct / seen",
+               "return total / seen, correct / len(loader)")),
+        ("accuracy_in_percent",
+         _edit("task_3_4", "return total / seen, correct / seen",
+               "return total / seen, 100 * correct / seen")),
+        ("no_eval_mode_no_no_grad",
+         _edit("task_3_4", "    model.eval()\n", "", "    with torch.no_grad():\n",
+               "    if True:\n")),
+    ],
+    "task_3_5": [
+        ("dead_relus_learn",
+         _edit("task_3_5", "tf_dead_relu_learns = False", "tf_dead_relu_learns = True")),
+        ("large_derivatives_help_and_overfitting",
+         _edit("task_3_5", "tf_large_derivatives_stabilise = False",
+               "tf_large_derivatives_stabilise = True",
+               "tf_sigmoid_overfits = False", "tf_sigmoid_overfits = True")),
+        ("lower_layers_larger",
+         _edit("task_3_5", "tf_sigmoid_lower_layers_smaller = True",
+               "tf_sigmoid_lower_layers_smaller = False")),
+    ],
+    "task_3_6": [
+        ("batch_norm_after_the_activation",
+         _edit("task_3_6",
+               "        if batch_norm:\n            layers.append(nn.BatchNorm1d(width))\n"
+               "        layers.append(act())\n",
+               "        layers.append(act())\n        if batch_norm:\n"
+               "            layers.append(nn.BatchNorm1d(width))\n")),
+        ("depth_counts_the_output_layer",
+         _edit("task_3_6", "for _ in range(depth):", "for _ in range(depth - 1):")),
+        ("activation_after_the_output",
+         _edit("task_3_6", "    layers.append(nn.Linear(size, out_features))\n",
+               "    layers.append(nn.Linear(size, out_features))\n    layers.append(act())\n")),
+        ("kaiming_with_fan_out",
+         _edit("task_3_6", 'nonlinearity="relu")', 'mode="fan_out", nonlinearity="relu")')),
+        ("uniform_on_zero_one",
+         _edit("task_3_6", "nn.init.uniform_(layer.weight, -1.0, 1.0)",
+               "nn.init.uniform_(layer.weight, 0.0, 1.0)")),
+        ("output_layer_not_initialised",
+         _edit("task_3_6", "    for layer in layers:\n", "    for layer in layers[:-1]:\n")),
+        ("biases_left_at_default",
+         _edit("task_3_6", "            nn.init.zeros_(layer.bias)\n", "")),
+    ],
+    "task_3_7": [
+        ("last_over_first",
+         _edit("task_3_7", "return (first / last).item()", "return (last / first).item()")),
+        ("signed_means",
+         _edit("task_3_7", "linears[0].weight.grad.abs().mean()", "linears[0].weight.grad.mean()",
+               "linears[-1].weight.grad.abs().mean()", "linears[-1].weight.grad.mean()")),
+        ("old_gradients_not_cleared",
+         _edit("task_3_7", "    model.zero_grad()\n", "")),
+        ("bias_gradients",
+         _edit("task_3_7", "linears[0].weight.grad", "linears[0].bias.grad",
+               "linears[-1].weight.grad", "linears[-1].bias.grad")),
+        ("nll_loss_on_logits",
+         _edit("task_3_7", "F.cross_entropy(model(X), y)", "F.nll_loss(model(X), y)")),
+    ],
+    "task_3_8": [
+        ("standard_deviation_instead_of_variance",
+         _edit("task_3_8", "h.var().item()", "h.std().item()")),
+        ("variances_used_as_standard_deviations",
+         _edit("task_3_8", '"1/d_in": (1 / width) ** 0.5', '"1/d_in": 1 / width',
+               '"xavier": (2 / (width + width)) ** 0.5', '"xavier": 2 / (width + width)',
+               '"kaiming": (2 / width) ** 0.5', '"kaiming": 2 / width')),
+        ("variance_before_the_activation",
+         _edit("task_3_8", "            h = act(h @ W.T)\n            variances.append(h.var().item())",
+               "            z = h @ W.T\n            variances.append(z.var().item())\n"
+               "            h = act(z)")),
+        ("kaiming_without_the_factor_two",
+         _edit("task_3_8", '"kaiming": (2 / width) ** 0.5', '"kaiming": (1 / width) ** 0.5')),
+    ],
+    "task_3_9": [
+        ("fraction_of_zero_activations",
+         _edit("task_3_9", "(h == 0).all(dim=0).float().mean()", "(h == 0).float().mean()")),
+        ("dead_if_zero_for_any_input",
+         _edit("task_3_9", "(h == 0).all(dim=0)", "(h == 0).any(dim=0)")),
+        ("dead_if_mean_preactivation_negative",
+         _edit("task_3_9",
+               "        for layer in model:\n            h = layer(h)\n"
+               "            if isinstance(layer, nn.ReLU):\n"
+               "                fractions.append((h == 0).all(dim=0).float().mean().item())\n",
+               "        for layer in model:\n            if isinstance(layer, nn.ReLU):\n"
+               "                fractions.append((h.mean(dim=0) < 0).float().mean().item())\n"
+               "            h = layer(h)\n")),
+        ("number_of_units_not_fraction",
+         _edit("task_3_9", "(h == 0).all(dim=0).float().mean()", "(h == 0).all(dim=0).float().sum()")),
+    ],
+}
+
+RIGHT = {
+    "task_3_1": [
+        ("exact_value_and_loop", """
+z = np.linspace(-10, 10, 20001)
+sigmoid_grad_max = 0.25
+
+
+def gradient_bound(depth, w_max):
+    bound = 1.0
+    for _ in range(depth):
+        bound *= w_max / 4
+    return bound
+"""),
+        ("autograd_on_a_grid", """
+z = torch.linspace(-10, 10, 20001, requires_grad=True)
+torch.sigmoid(z).sum().backward()
+sigmoid_grad_max = z.grad.max().item()
+
+
+def gradient_bound(depth, w_max):
+    return np.power(w_max / 4.0, depth)
+"""),
+        ("coarse_grid_through_zero", """
+grid = np.linspace(-5, 5, 1001)
+sig = 1 / (1 + np.exp(-grid))
+sigmoid_grad_max = (sig * (1 - sig)).max()
+
+
+def gradient_bound(depth, w_max):
+    return float(np.prod([sigmoid_grad_max * w_max] * depth))
+"""),
+    ],
+    "task_3_2": [
+        ("relu_modules_and_view", """
+class ANN_relu(nn.Module):
+    def __init__(self, D_in, D_out):
+        super().__init__()
+        self.D_in = D_in
+        self.linear1 = nn.Linear(D_in, 512)
+        self.linear2 = nn.Linear(512, 1024)
+        self.linear3 = nn.Linear(1024, 512)
+        self.linear4 = nn.Linear(512, D_out)
+        self.relu = nn.ReLU()
+        self.log_softmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, x):
+        x = x.view(-1, self.D_in)
+        x = self.relu(self.linear1(x))
+        x = self.relu(self.linear2(x))
+        x = self.relu(self.linear3(x))
+        return self.log_softmax(self.linear4(x))
+"""),
+        ("clamp_and_reshape", """
+class ANN_relu(nn.Module):
+    def __init__(self, D_in, D_out):
+        super(ANN_relu, self).__init__()
+        sizes = [D_in, 512, 1024, 512, D_out]
+        for k in range(4):
+            setattr(self, f"linear{k + 1}", nn.Linear(sizes[k], sizes[k + 1]))
+
+    def forward(self, x):
+        h = x.reshape(len(x), -1)
+        for layer in (self.linear1, self.linear2, self.linear3):
+            h = layer(h).clamp(min=0)
+        return torch.log_softmax(self.linear4(h), dim=-1)
+"""),
+    ],
+    "task_3_3": [
+        ("zero_grad_at_the_end_and_numpy", """
+def train_epoch(model, loader, optimizer, device, log_interval=100):
+    model.train()
+    grads = {"linear1": [], "linear2": [], "linear3": []}
+    losses, n_correct, n_seen = [], 0, 0
+    bar = tqdm(enumerate(loader), total=len(loader), desc="epoch")
+    for i, (x, y) in bar:
+        x, y = x.to(device), y.to(device)
+        log_probs = model(x)
+        loss = F.nll_loss(log_probs, y)
+        loss.backward()
+        for name in grads:
+            g = getattr(model, name).weight.grad.detach().cpu().numpy()
+            grads[name].append(float(np.mean(np.abs(g))))
+        optimizer.step()
+        model.zero_grad()
+        losses.append(float(loss))
+        n_correct += int((log_probs.argmax(1) == y).sum())
+        n_seen += y.shape[0]
+        if i % log_interval == 0:
+            bar.set_description(f"loss {loss.item():.3f}")
+    return {**grads, "loss": losses, "accuracy": n_correct / n_seen}
+"""),
+        ("cross_entropy_on_log_probabilities", _edit(
+            "task_3_3", "loss = F.nll_loss(output, target)",
+            "loss = F.cross_entropy(output, target)")),
+        ("tensor_accumulators", _edit(
+            "task_3_3", "correct, seen = 0, 0", "correct, seen = torch.tensor(0), 0",
+            "correct += (output.argmax(dim=1) == target).sum().item()",
+            "correct += (output.argmax(dim=1) == target).sum()",
+            'stats["accuracy"] = correct / seen', 'stats["accuracy"] = correct.item() / seen')),
+    ],
+    "task_3_4": [
+        ("mean_loss_times_batch_size", """
+def evaluate(model, loader, device):
+    model.eval()
+    losses, hits, count = [], [], 0
+    with torch.inference_mode():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            out = model(x)
+            losses.append(F.nll_loss(out, y).item() * len(y))
+            hits.append((out.argmax(1) == y).float().sum().item())
+            count += len(y)
+    return sum(losses) / count, sum(hits) / count
+"""),
+        ("gather_and_tensors", """
+def evaluate(model, loader, device):
+    model.eval()
+    total = torch.zeros(())
+    correct = torch.zeros(())
+    with torch.no_grad():
+        for data, target in loader:
+            data, target = data.to(device), target.to(device)
+            log_probs = model(data)
+            total += -log_probs.gather(1, target[:, None]).sum()
+            correct += (log_probs.argmax(1) == target).sum()
+    n = len(loader.dataset)
+    return total.item() / n, correct.item() / n
+"""),
+    ],
+    "task_3_5": [
+        ("written_as_expressions", """
+tf_sigmoid_lower_layers_smaller = 1 < 2
+tf_relu_curves_closer = not False
+tf_sigmoid_factor_quarter = True
+tf_relu_derivative = bool(1)
+tf_dead_relu_learns = 2 < 1
+tf_large_derivatives_stabilise = False
+tf_sigmoid_overfits = not True
+tf_relu_always_fixes = bool(0)
+"""),
+        ("answers_in_another_order", """
+tf_relu_always_fixes = False
+tf_sigmoid_overfits = False
+tf_large_derivatives_stabilise = False
+tf_dead_relu_learns = False
+tf_relu_derivative = True
+tf_sigmoid_factor_quarter = True
+tf_relu_curves_closer = True
+tf_sigmoid_lower_layers_smaller = True
+"""),
+    ],
+    "task_3_6": [
+        ("xavier_normal_and_apply", """
+def make_mlp(depth, width, activation, in_features=64, out_features=10, batch_norm=False,
+             init="xavier"):
+    def block(n_in):
+        parts = [nn.Linear(n_in, width)]
+        if batch_norm:
+            parts.append(nn.BatchNorm1d(width))
+        parts.append({"sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(), "relu": nn.ReLU()}[activation])
+        return parts
+
+    layers = block(in_features)
+    for _ in range(depth - 1):
+        layers += block(width)
+    model = nn.Sequential(*layers, nn.Linear(width, out_features))
+
+    def initialise(m):
+        if type(m) is nn.Linear:
+            if init == "xavier":
+                nn.init.xavier_normal_(m.weight)
+            elif init == "kaiming":
+                nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
+            else:
+                nn.init.uniform_(m.weight, a=-1.0, b=1.0)
+            nn.init.constant_(m.bias, 0.0)
+
+    model.apply(initialise)
+    return model
+"""),
+        ("manual_initialisation", """
+def make_mlp(depth, width, activation, in_features=64, out_features=10, batch_norm=False,
+             init="xavier"):
+    sizes = [in_features] + [width] * depth
+    model = nn.Sequential()
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        model.append(nn.Linear(n_in, n_out))
+        if batch_norm:
+            model.append(nn.BatchNorm1d(n_out))
+        model.append(dict(sigmoid=nn.Sigmoid, tanh=nn.Tanh, relu=nn.ReLU)[activation]())
+    model.append(nn.Linear(sizes[-1], out_features))
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                fan_out, fan_in = m.weight.shape
+                if init == "xavier":
+                    a = (6 / (fan_in + fan_out)) ** 0.5
+                    m.weight.uniform_(-a, a)
+                elif init == "kaiming":
+                    m.weight.normal_(0.0, (2 / fan_in) ** 0.5)
+                elif init == "uniform":
+                    m.weight.uniform_(-1, 1)
+                m.bias.zero_()
+    return model
+"""),
+    ],
+    "task_3_7": [
+        ("autograd_grad_with_sum", """
+def gradient_ratio(model, X, y):
+    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+    loss = F.cross_entropy(model(X), y, reduction="sum")
+    g_first, g_last = torch.autograd.grad(loss, [weights[0], weights[-1]])
+    return float(g_first.abs().mean() / g_last.abs().mean())
+"""),
+        ("log_softmax_and_nll", """
+def gradient_ratio(model, X, y):
+    for p in model.parameters():
+        p.grad = None
+    loss = F.nll_loss(F.log_softmax(model(X), dim=1), y)
+    loss.backward()
+    linear = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
+    first = np.abs(linear[0].weight.grad.numpy()).mean()
+    last = np.abs(linear[-1].weight.grad.numpy()).mean()
+    return float(first / last)
+"""),
+    ],
+    "task_3_8": [
+        ("numpy_random_weights", """
+def activation_variances(init, activation, depth=5, width=512, n=1024):
+    variance = {"normal_0.01": 1e-4, "normal_0.1": 1e-2, "1/d_in": 1 / width,
+                "xavier": 2 / (2 * width), "kaiming": 2 / width}[init]
+    funcs = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0),
+             "sigmoid": lambda a: 1 / (1 + np.exp(-a))}
+    h = np.random.randn(n, width)
+    out = []
+    for _ in range(depth):
+        W = np.random.randn(width, width) * np.sqrt(variance)
+        h = funcs[activation](h @ W.T)
+        out.append(float(h.var()))
+    return out
+"""),
+        ("linear_layers_and_biased_variance", """
+def activation_variances(init, activation, depth=5, width=512, n=1024):
+    act = {"tanh": nn.Tanh(), "relu": nn.ReLU(), "sigmoid": nn.Sigmoid()}[activation]
+    x = torch.randn(n, width)
+    result = []
+    for _ in range(depth):
+        layer = nn.Linear(width, width, bias=False)
+        if init.startswith("normal_"):
+            nn.init.normal_(layer.weight, 0.0, float(init.split("_")[1]))
+        elif init == "1/d_in":
+            nn.init.normal_(layer.weight, 0.0, width ** -0.5)
+        elif init == "xavier":
+            nn.init.xavier_normal_(layer.weight)
+        else:
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        with torch.no_grad():
+            x = act(layer(x))
+        result.append(x.var(correction=0).item())
+    return torch.tensor(result)
+"""),
+    ],
+    "task_3_9": [
+        ("preactivations_never_positive", """
+def dead_relu_fraction(model, X):
+    result = []
+    layers = list(model)
+    h = X
+    with torch.no_grad():
+        for k, layer in enumerate(layers):
+            out = layer(h)
+            if isinstance(layer, nn.Linear) and k + 1 < len(layers) \\
+                    and isinstance(layers[k + 1], nn.ReLU):
+                result.append(float((out <= 0).all(0).sum()) / out.shape[1])
+            h = out
+    return result
+"""),
+        ("forward_hooks", """
+def dead_relu_fraction(model, X):
+    outputs = []
+    hooks = [m.register_forward_hook(lambda mod, inp, out: outputs.append(out.detach()))
+             for m in model.modules() if isinstance(m, nn.ReLU)]
+    model(X)
+    for hook in hooks:
+        hook.remove()
+    return [(out.max(dim=0).values == 0).double().mean().item() for out in outputs]
+"""),
+    ],
+}

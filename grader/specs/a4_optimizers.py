@@ -462,7 +462,7 @@ OUT = {"lrs": np.array([float(v) for v in _g_lrs]),
 '''
 
 
-def lr_finder_inputs(rng, d=3, n_batches=4, batch=5, lr_min=1e-4, lr_max=0.3, steps=15):
+def lr_finder_inputs(rng, d=3, n_batches=4, batch=20, lr_min=1e-4, lr_max=0.3, steps=15):
     w_true = rng.normal(size=(1, d))
     batches = []
     for _ in range(n_batches):

@@ -27,7 +27,7 @@ import pytest
 
 from adversarial import make_corpus
 from adversarial.cases import CASES, CONTROL, CORRECT, VICTIM
-from grader.sandbox import UID_BASE, full_isolation_available
+from grader.sandbox import UID_BASE, Limits, full_isolation_available
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = os.environ.get("NNCOURSE_ADV_CELL_TIMEOUT", "2")
@@ -124,7 +124,8 @@ def run(tmp_path_factory):
     sub_dir, out_dir = base / "submissions", base / "graded"
     listener = Listener(token)
     ctx = make_corpus.Context(token=token, out_dir=out_dir, sub_dir=sub_dir,
-                              port=listener.port, host_ip=host_ip(), abstract=listener.abstract)
+                              port=listener.port, host_ip=host_ip(), abstract=listener.abstract,
+                              memory_mb=Limits().memory_mb)
     corpus = make_corpus.build(sub_dir, ctx)
     free_before = shutil.disk_usage("/").free
     env = dict(os.environ, PYTHONPATH=str(REPO), NNCOURSE_ADV_SECRET=f"grader-env-{token}")

@@ -146,9 +146,13 @@ CASES = [
       "disk report: no large writable folder"),
     C("create-100000-files", BOMBS, "Bombs", 3, "cell:many-files", 0.0, "error",
       "No space left"),
-    C("daemon-outlives-kernel", BOMBS, "Bombs", 4, "cell:daemon", "full", "ok"),
+    # the memory limit is per process; forked children must not multiply it
+    C("memory-in-forked-processes", BOMBS, "Bombs", 4, "cell:memory-in-processes", 0.0,
+      "error", "within the limit"),
     C("fork-bomb", BOMBS, "Bombs", 5, "cell:fork-bomb", 0.0, "timeout|crashed", ""),
-    C("thread-bomb", BOMBS, "Bombs", 6, "cell:thread-bomb", 0.0, "error", "thread"),
+    # right after the fork bomb: a correct cell that forks a daemon must work as usual
+    C("daemon-outlives-kernel", BOMBS, "Bombs", 6, "cell:daemon", "full", "ok"),
+    C("thread-bomb", BOMBS, "Bombs", 7, "cell:thread-bomb", 0.0, "error", "thread"),
 
     # -- network
     C("outbound-grader-ports-dns", NETWORK, "Snoop", 0, "cell:network", 0.0, "error",

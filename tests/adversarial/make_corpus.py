@@ -44,6 +44,7 @@ class Context:
     port: int = 9
     host_ip: str = "127.0.0.1"
     abstract: str = "nncourse-adversarial"
+    memory_mb: int = 2048     # the kernels' memory limit in the batch under test
 
 
 @dataclasses.dataclass
@@ -476,6 +477,45 @@ finally:
 """
 
 
+def memory_in_processes(cell):
+    """RLIMIT_AS holds one process; several processes of one kernel may hold more together.
+    Three children each map 750 MB (the default limit is 2048 MB). The maps are not touched
+    (that would only make the case slow): the address space is what the limit counts."""
+    limit = cell.ctx.memory_mb
+    return f"""
+import mmap, os, time
+_r, _w = os.pipe()
+_children = []
+for _ in range(3):
+    _pid = os.fork()
+    if _pid == 0:
+        try:
+            _block = mmap.mmap(-1, 750 * 2**20)
+            os.write(_w, b"1")
+        except BaseException:
+            os.write(_w, b"0")
+        finally:
+            time.sleep(5)
+            os._exit(0)
+    _children.append(_pid)
+os.close(_w)
+_got, _deadline = b"", time.monotonic() + 1.0
+os.set_blocking(_r, False)
+while time.monotonic() < _deadline and len(_got) < 3:
+    try:
+        _got += os.read(_r, 3)
+    except BlockingIOError:
+        time.sleep(0.02)
+for _pid in _children:
+    os.kill(_pid, 9)
+    os.waitpid(_pid, 0)
+_total = 750 * _got.count(b"1")
+raise RuntimeError(f"memory report: {{_total}} MB mapped at once by {{len(_children)}} "
+                   "processes; " + ("within the limit" if _total <= {limit}
+                                    else "beyond the limit of {limit} MB"))
+"""
+
+
 def big_file(cell):
     return f"""
 import os
@@ -530,19 +570,26 @@ raise RuntimeError(f"disk report: {{_written}} MB written in the working folder;
 
 
 def daemon(cell):
+    """The correct answer, plus a double-forked daemon (new session, SIGTERM and SIGHUP
+    ignored) that would sleep forever; the sandbox must end it with the kernel."""
     return f"""{cell.solution}
 
 import os as _os, sys as _sys
 _pid = _os.fork()
 if _pid == 0:
-    _os.setsid()
-    if _os.fork() == 0:
-        _os.execv(_sys.executable, [_sys.executable, "-c",
-                  "import signal, time\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\\n"
-                  "signal.signal(signal.SIGHUP, signal.SIG_IGN)\\nwhile True: time.sleep(1)",
-                  "daemon-{cell.ctx.token}"])
-    _os._exit(0)
-_os.waitpid(_pid, 0)
+    _code = 1
+    try:
+        _os.setsid()
+        if _os.fork() == 0:
+            _os.execv(_sys.executable, [_sys.executable, "-c",
+                      "import signal, time\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\\n"
+                      "signal.signal(signal.SIGHUP, signal.SIG_IGN)\\nwhile True: time.sleep(1)",
+                      "daemon-{cell.ctx.token}"])
+        _code = 0
+    finally:
+        _os._exit(_code)
+if _os.waitpid(_pid, 0)[1] != 0:
+    raise RuntimeError("the daemon could not be started (fork failed)")
 """
 
 
@@ -583,6 +630,7 @@ CELL_BUILDERS = {
     "memory": fixed(MEMORY),
     "print-forever": fixed("while True:\n    print('x' * 10000)\n"),
     "big-file": big_file,
+    "memory-in-processes": memory_in_processes,
     "many-files": fixed("for _i in range(100_000):\n    open(f'f{_i}.txt', 'w').close()\n"),
     "daemon": daemon,
     "fork-bomb": fixed("import os\nwhile True:\n    try:\n        os.fork()\n"

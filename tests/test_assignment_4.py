@@ -343,6 +343,37 @@ def test_released_student_notebook_scores_zero_in_process(released):
     assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(TAGS, 0.0)
 
 
+def test_student_notebook_with_solutions_runs_outside_the_repository(released, tmp_path):
+    """The released notebook, its task cells filled in, runs in a folder without the repository
+    or its data: the embedded self-checks pass and the embedded Eckerle4 copy is used."""
+    from nbclient import NotebookClient
+    _, path = released
+    student = nbformat.read(path, as_version=4)
+    answers = {t: c.source for c in nbformat.read(SOLUTION, as_version=4).cells
+               for t in _tags(c) if t.startswith("task_")}
+    for cell in student.cells:
+        for tag in _tags(cell):
+            if tag in answers:
+                cell.source = answers[tag]
+    env = {"NNCOURSE_SMALL": "1", "NNCOURSE_DATA": None, "PYTHONPATH": None,
+           "MPLBACKEND": "agg"}
+    saved = {k: os.environ.get(k) for k in env}
+    for key, value in env.items():
+        os.environ.pop(key, None) if value is None else os.environ.update({key: value})
+    try:
+        NotebookClient(student, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.update({key: value})
+    text = "\n".join(o.get("text", "") for c in student.cells if c.cell_type == "code"
+                     for o in c.get("outputs", []) if o.output_type == "stream")
+    public = sum(c.public for task in SPEC.tasks for c in task.checks)
+    assert "[FAIL]" not in text and text.count("[PASS]") == public
+    assert "Eckerle4: 35 points from data/eckerle4.csv" in text
+    assert (tmp_path / "data" / "eckerle4.csv").is_file()
+
+
 @pytest.fixture(scope="module")
 def grader(released):
     pytest.importorskip("grader.grade")

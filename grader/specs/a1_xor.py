@@ -285,7 +285,8 @@ def _verify_losses(out, inputs, expected):
     if not np.isfinite(losses).all():
         return ["`losses` contains nan or inf"]
     first, last = losses[:10].mean(), losses[-10:].mean()
-    if not (last < 0.9 * first and losses[-1] < losses[0]):
+    # Lenient on purpose: a correct run can sit near ln 2 for a while before it takes off.
+    if not (last < first and losses[-1] < losses[0] - 1e-4):
         return [f"the loss did not go down: it averaged {first:.3g} over the first 10 epochs "
                 f"and {last:.3g} over the last 10"]
     return []

@@ -27,13 +27,14 @@ import pytest
 
 from adversarial import make_corpus
 from adversarial.cases import CASES, CONTROL, CORRECT, VICTIM
+from grader import sandbox
 from grader.sandbox import UID_BASE, Limits, full_isolation_available
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = os.environ.get("NNCOURSE_ADV_CELL_TIMEOUT", "2")
 BUDGET = os.environ.get("NNCOURSE_ADV_BUDGET", "60")
 JOBS = 2
-SANDBOX_UIDS = range(UID_BASE, UID_BASE + 4)
+SANDBOX_UIDS = range(UID_BASE, UID_BASE + getattr(sandbox, "UID_SLOTS", 4))
 DISK_SLACK = 2 * 2**30   # the machine is shared: other people's files come and go
 
 pytestmark = pytest.mark.skipif(not full_isolation_available(),

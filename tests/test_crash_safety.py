@@ -22,7 +22,10 @@ from pathlib import Path
 import pytest
 
 from fixtures import toy
+from grader import sandbox
 from grader.sandbox import UID_BASE
+
+SANDBOX_UIDS = range(UID_BASE, UID_BASE + getattr(sandbox, "UID_SLOTS", 4))
 
 REPO = Path(__file__).resolve().parent.parent
 CLASS_SIZE = 50
@@ -149,7 +152,7 @@ def stray_kernels():
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         uid = int(fields.get("Uid", "-1").split()[0])
-        if UID_BASE <= uid < UID_BASE + 4 and fields.get("PPid", "").strip() == "1":
+        if uid in SANDBOX_UIDS and fields.get("PPid", "").strip() == "1":
             found.append(int(entry.name))
     return found
 

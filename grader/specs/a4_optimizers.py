@@ -191,14 +191,15 @@ def ref_run_optimizer(name, hyper, p0, a, c, b, steps):
 # list items instead of updating the arrays in place leaves them unchanged.
 OPT_RUN = '''
 import numpy as np
+def _g_grads(mine, J):
+    return [np.asarray(J["a"][i]) * (mine[i] - J["c"][i])
+            + np.asarray(J["b"][i]) * np.sin(mine[i]) for i in range(len(mine))]
 def _g_run(opt, I):
     params = [np.array(p, dtype=float) for p in I["p0"]]
     mine = list(params)
     traj = []
     for t in range(I["steps"]):
-        grads = [np.asarray(I["a"][i]) * (mine[i] - I["c"][i]) + np.asarray(I["b"][i]) * np.sin(mine[i])
-                 for i in range(len(mine))]
-        opt.step(params, grads)
+        opt.step(params, _g_grads(mine, I))
         traj.append(np.concatenate([np.array(p, dtype=float).ravel() for p in mine]))
     return np.array(traj)
 '''
@@ -213,9 +214,6 @@ opt1, opt2 = __CLASS__(**I["hyper"]), __CLASS__(**I["hyper"])
 p1 = [np.array(p, dtype=float) for p in I["one"]["p0"]]
 p2 = [np.array(p, dtype=float) for p in I["two"]["p0"]]
 m1, m2 = list(p1), list(p2)
-def _g_grads(mine, J):
-    return [np.asarray(J["a"][i]) * (mine[i] - J["c"][i]) + np.asarray(J["b"][i]) * np.sin(mine[i])
-            for i in range(len(mine))]
 t1, t2 = [], []
 for t in range(I["one"]["steps"]):
     opt1.step(p1, _g_grads(m1, I["one"]))

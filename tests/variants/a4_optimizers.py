@@ -733,7 +733,8 @@ WRONG["task_4_11"] = [
                                "return 0.5 * sum((p ** 2).sum() for p in model.parameters()"
                                " if p.dim() > 1)")),
     ("l2_norm_not_squared", _edit("task_4_11", L2,
-                                  "return sum(p.norm() for p in model.parameters() if p.dim() > 1)")),
+                                  "return sum(p.norm() for p in model.parameters()"
+                                  " if p.dim() > 1)")),
 ]
 
 RIGHT["task_4_11"] = [

@@ -103,6 +103,21 @@ def test_public_bundle_builds_without_hidden_material():
     assert "XNOR" not in text and "tf_bias_solves_xor" not in text
 
 
+def test_packed_self_checks_pass_on_the_solution(solution):
+    """The public checks as shipped in student notebooks (plain JSON) accept the solution."""
+    import json
+    from grader.kernel_runtime import run_source
+    from grader.selfcheck import build_bundle, run_public
+    _, imports, tasks = solution
+    bundle = json.loads(json.dumps(build_bundle(SPEC), allow_nan=False))
+    for tag, source in tasks.items():
+        namespace = {"__name__": "__main__"}
+        run_source(imports, "<imports>", namespace)
+        run_source(source, "<task>", namespace)
+        _, results = run_public(bundle, tag, namespace)
+        assert all(r["status"] == "passed" for r in results), (tag, _why(results))
+
+
 def test_solution_gets_full_marks_in_process(solution):
     _, imports, tasks = solution
     started = time.perf_counter()

@@ -233,8 +233,10 @@ def judge_report(check, report, inputs, expected):
 
 def error_message(label, error):
     kind, text, line = error.get("type", "Error"), error.get("message", ""), error.get("line")
-    if error.get("in_check") and kind == "NameError":
-        return f"{label}: {text} (is it defined in the task's own cell?)"
+    if kind == "NameError":  # the usual cause: a name defined in another cell
+        where = f" in line {line} of your cell" if line and not error.get("in_check") else ""
+        return (f"{label}: {text}{where} (each task is graded on its own, after the imports "
+                "cell only: define what it uses in the task's own cell)")
     if error.get("in_check") and kind == "GraderError":
         return f"{label}: {text}"
     where = f" in line {line} of your cell" if line else ""

@@ -334,6 +334,8 @@ def zygote_main(preload):
     kernel_modules = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
                       "ipykernel.iostream", "ipykernel.comm", "IPython.core.interactiveshell",
                       "IPython.core.completer", "IPython.display", "jedi", "comm"]
+    if "torch" in preload:  # the first optimizer a process creates imports this (seconds)
+        preload = [*preload, "torch._dynamo"]
     for module in [*kernel_modules, "grader.kernel_runtime", *preload]:
         importlib.import_module(module)
     if "matplotlib" in sys.modules:

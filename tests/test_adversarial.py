@@ -4,7 +4,8 @@ The corpus (tests/adversarial/) is generated from a solution notebook; every row
 ``adversarial/cases.py`` is one test here. The batch runs through the command line, exactly
 as an instructor runs it, with a short cell timeout so the hanging cases stay cheap:
 
-    python -m grader grade SUBMISSIONS -a N -o OUT --cell-timeout 2 --budget 60 -j 2
+    python -m grader grade SUBMISSIONS -a N -o OUT --cell-timeout 2 --budget 60 \
+        --memory-mb 512 -j 2
 
 Around the batch the module watches the host: a TCP listener and an abstract Unix socket no
 kernel may reach, the free disk space, files carrying the run's token, processes of the
@@ -28,10 +29,11 @@ import pytest
 from adversarial import make_corpus
 from adversarial.cases import CASES, CONTROL, CORRECT, VICTIM
 from grader import sandbox
-from grader.sandbox import UID_BASE, Limits, full_isolation_available
+from grader.sandbox import UID_BASE, full_isolation_available
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = os.environ.get("NNCOURSE_ADV_CELL_TIMEOUT", "2")
+MEMORY_MB = 512          # small, so the memory case fills it quickly; Assignment 2 fits
 BUDGET = os.environ.get("NNCOURSE_ADV_BUDGET", "60")
 JOBS = 2
 SANDBOX_UIDS = range(UID_BASE, UID_BASE + getattr(sandbox, "UID_SLOTS", 4))
@@ -126,12 +128,13 @@ def run(tmp_path_factory):
     listener = Listener(token)
     ctx = make_corpus.Context(token=token, out_dir=out_dir, sub_dir=sub_dir,
                               port=listener.port, host_ip=host_ip(), abstract=listener.abstract,
-                              memory_mb=Limits().memory_mb)
+                              memory_mb=MEMORY_MB)
     corpus = make_corpus.build(sub_dir, ctx)
     free_before = shutil.disk_usage("/").free
     env = dict(os.environ, PYTHONPATH=str(REPO), NNCOURSE_ADV_SECRET=f"grader-env-{token}")
     command = [sys.executable, "-m", "grader", "grade", str(sub_dir), "-a", str(corpus.number),
                "-o", str(out_dir), "--cell-timeout", CELL_TIMEOUT, "--budget", BUDGET,
+               "--memory-mb", str(MEMORY_MB),
                "-j", str(JOBS), "--no-progress"]
     started = time.monotonic()
     done = subprocess.run(command, env=env, cwd=base, capture_output=True, text=True,
@@ -207,7 +210,8 @@ def check(case, run):
 def write_outcomes(run):
     lines = [f"# Adversarial corpus: measured outcomes (assignment {run.corpus.number})", "",
              f"batch: {run.seconds:.0f} s, exit code {run.done.returncode}, "
-             f"cell timeout {CELL_TIMEOUT} s, budget {BUDGET} s, {JOBS} workers", "",
+             f"cell timeout {CELL_TIMEOUT} s, budget {BUDGET} s, memory {MEMORY_MB} MB, "
+             f"{JOBS} workers", "",
              "| case | group | task | expected | measured | ok |", "|---|---|---|---|---|---|"]
     for case in run.corpus.cases:
         try:

@@ -141,9 +141,11 @@ CASES = [
 
     # -- resource bombs
     C("allocate-50-gb", BOMBS, "Bombs", 0, "cell:memory", 0.0, "error|crashed", "MemoryError"),
-    C("print-forever", BOMBS, "Bombs", 1, "cell:print-forever", 0.0, "timeout", "exceeded"),
+    # stopped by the cell timeout, or by the memory limit when output piles up faster than the
+    # grader reads it
+    C("print-forever", BOMBS, "Bombs", 1, "cell:print-forever", 0.0, "timeout|crashed|error", ""),
     C("write-10-gb", BOMBS, "Bombs", 2, "cell:big-file", 0.0, "error",
-      "disk report: no large writable folder"),
+      "; no large writable folder"),
     C("create-100000-files", BOMBS, "Bombs", 3, "cell:many-files", 0.0, "error",
       "No space left"),
     # the memory limit is per process; forked children must not multiply it

@@ -478,41 +478,58 @@ finally:
 
 
 def memory_in_processes(cell):
-    """RLIMIT_AS holds one process; several processes of one kernel may hold more together.
-    Three children each map 750 MB (the default limit is 2048 MB). The maps are not touched
-    (that would only make the case slow): the address space is what the limit counts."""
-    limit = cell.ctx.memory_mb
+    """The memory limit must hold for a kernel and its children together: eight children
+    each fill an eighth of (limit + 200 MB), 10 MB at a time, and hold it (a child alone
+    stays far below the limit). The report says how much the live children held at the end,
+    or that the machine was too slow to tell."""
+    limit, children = cell.ctx.memory_mb, 8
+    chunks = -(-(limit + 200) // (10 * children))      # per child, in 10 MB chunks
     return f"""
-import mmap, os, time
-_r, _w = os.pipe()
-_children = []
-for _ in range(3):
+import os, time
+_pipes, _children = [], []
+for _ in range({children}):
+    _r, _w = os.pipe()
     _pid = os.fork()
     if _pid == 0:
         try:
-            _block = mmap.mmap(-1, 750 * 2**20)
-            os.write(_w, b"1")
-        except BaseException:
-            os.write(_w, b"0")
+            _blocks = []
+            for _ in range({chunks}):
+                _blocks.append(bytearray(10 * 2**20))      # zero-filled: really touched
+                os.write(_w, b"1")
+            time.sleep(30)
+        except MemoryError:
+            os.write(_w, b"M")
         finally:
-            time.sleep(5)
             os._exit(0)
+    os.close(_w)
+    os.set_blocking(_r, False)
+    _pipes.append(_r)
     _children.append(_pid)
-os.close(_w)
-_got, _deadline = b"", time.monotonic() + 1.0
-os.set_blocking(_r, False)
-while time.monotonic() < _deadline and len(_got) < 3:
-    try:
-        _got += os.read(_r, 3)
-    except BlockingIOError:
-        time.sleep(0.02)
+_got, _deadline = [b""] * {children}, time.monotonic() + 1.5
+while time.monotonic() < _deadline and sum(len(g) for g in _got) < {children * chunks}:
+    for _i, _r in enumerate(_pipes):
+        try:
+            _got[_i] += os.read(_r, 1000)
+        except BlockingIOError:
+            pass
+    if any(b"M" in g for g in _got):
+        break
+    time.sleep(0.01)
+_alive = [os.waitpid(_pid, os.WNOHANG) == (0, 0) for _pid in _children]
 for _pid in _children:
-    os.kill(_pid, 9)
-    os.waitpid(_pid, 0)
-_total = 750 * _got.count(b"1")
-raise RuntimeError(f"memory report: {{_total}} MB mapped at once by {{len(_children)}} "
-                   "processes; " + ("within the limit" if _total <= {limit}
-                                    else "beyond the limit of {limit} MB"))
+    try:
+        os.kill(_pid, 9)
+    except ProcessLookupError:
+        pass
+_held = sum(10 * g.count(b"1") for g, a in zip(_got, _alive) if a and b"M" not in g)
+_stopped = not all(_alive) or any(b"M" in g for g in _got)
+if _held > {limit}:
+    _verdict = "beyond the limit of {limit} MB"
+elif _stopped:
+    _verdict = "within the limit"
+else:
+    _verdict = "undecided (the children were too slow)"
+raise RuntimeError(f"memory report: {{_held}} MB held at once by live children; {{_verdict}}")
 """
 
 

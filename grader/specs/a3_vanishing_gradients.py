@@ -632,16 +632,22 @@ _VAR = PLAIN + '''
 _v = activation_variances(I["init"], I["activation"], depth=I["depth"], width=I["width"], n=I["n"])
 OUT = {"value": _g_arr(_v)}
 '''
-# How far (in factors of 10) a student's variances may be from the reference run: the two
-# runs draw different random weights. Measured spread over 40 seeds at width 256, n 512:
-# 0.02 decades for tanh, up to 0.18 for relu and 0.12 for sigmoid.
-_VAR_TOL = {"tanh": 0.1, "relu": 0.35, "sigmoid": 0.25}
+# A student's run draws other random weights than the reference, so the expected variances are
+# the geometric mean of 5 reference runs, and an answer may be off by this many decades (powers
+# of 10) per layer. Largest deviation of single runs from that mean, over 400 seeds at width 256
+# and n 512: 0.03 (tanh), 0.26 (relu, whose outputs are all positive and so correlated), 0.15
+# (sigmoid). Mistakes are off by a decade or more.
+_VAR_TOL = {"tanh": 0.1, "relu": 0.4, "sigmoid": 0.25}
+_VAR_RUNS = 5
 
 
 def _var_ref(init, activation, depth, width, n):
     ns = _ref()
-    ns["torch"].manual_seed(0)
-    return {"value": np.array(ns["activation_variances"](init, activation, depth, width, n))}
+    logs = []
+    for seed in range(_VAR_RUNS):
+        ns["torch"].manual_seed(seed)
+        logs.append(np.log10(ns["activation_variances"](init, activation, depth, width, n)))
+    return {"value": 10 ** np.mean(logs, axis=0)}
 
 
 def _var_verify(out, inputs, expected):

@@ -35,7 +35,7 @@ def _silhouette(label):
     r, c = np.mgrid[0:SIZE, 0:SIZE].astype(float)
     box = lambda top, bottom, left, right: (r >= top) & (r <= bottom) & (c >= left) & (c <= right)
     shapes = {
-        0: box(5, 22, 7, 20) | box(5, 10, 3, 24),                       # T-shirt: body + short sleeves
+        0: box(5, 22, 7, 20) | box(5, 10, 3, 24),                       # T-shirt, short sleeves
         1: box(3, 25, 8, 12) | box(3, 25, 15, 19) | box(3, 7, 8, 19),   # trouser: two legs
         2: box(5, 23, 7, 20) | box(5, 20, 2, 25),                       # pullover: long sleeves
         3: (np.abs(c - 13.5) <= 3 + (r - 3) * 0.35) & (r >= 3) & (r <= 25),  # dress: a flare

@@ -278,7 +278,8 @@ def _g_weights(D_in, D_out, seed):
     state = {}
     for k in range(4):
         fan_in, fan_out = sizes[k], sizes[k + 1]
-        state[f"linear{k + 1}.weight"] = torch.randn(fan_out, fan_in, generator=g) * (2.0 / fan_in) ** 0.5
+        scale = (2.0 / fan_in) ** 0.5
+        state[f"linear{k + 1}.weight"] = torch.randn(fan_out, fan_in, generator=g) * scale
         state[f"linear{k + 1}.bias"] = torch.randn(fan_out, generator=g) * 0.1
     return state
 
@@ -341,7 +342,8 @@ task_2 = Task("task_3_2", "A ReLU network", [
           inputs=_ann_inputs(784, 10, 4, images=True), ref=_ann_ref, points=3,
           rtol=1e-4, atol=1e-5, subject="the output of `ANN_relu(784, 10)`", verb="has"),
     probe("`ANN_relu` returns log-probabilities (their exponentials sum to 1)", _ANN_SUM,
-          inputs=_ann_inputs(20, 7, 6, images=False), expected={"value": np.ones(6)}, points=2, rtol=1e-4, atol=1e-5,
+          inputs=_ann_inputs(20, 7, 6, images=False), expected={"value": np.ones(6)}, points=2,
+          rtol=1e-4, atol=1e-5,
           subject="the sum of exp(output) over the classes", verb="is"),
 ])
 
@@ -604,7 +606,8 @@ def _seq_inputs(sizes, n, activation, stale=False, scale=1.0, dead=(), partial=(
 def _ratio_ref(weights, biases, X, y, activation, stale):
     ns = _ref()
     model = ns["_g_seq"](weights, biases, activation)
-    return {"value": ns["gradient_ratio"](model, ns["torch"].as_tensor(X), ns["torch"].as_tensor(y))}
+    X, y = ns["torch"].as_tensor(X), ns["torch"].as_tensor(y)
+    return {"value": ns["gradient_ratio"](model, X, y)}
 
 
 _RATIO_TOL = {"rtol": 1e-4, "atol": 0}

@@ -287,7 +287,8 @@ WRONG = {
                '"xavier": (2 / (width + width)) ** 0.5', '"xavier": 2 / (width + width)',
                '"kaiming": (2 / width) ** 0.5', '"kaiming": 2 / width')),
         ("variance_before_the_activation",
-         _edit("task_3_8", "            h = act(h @ W.T)\n            variances.append(h.var().item())",
+         _edit("task_3_8",
+               "            h = act(h @ W.T)\n            variances.append(h.var().item())",
                "            z = h @ W.T\n            variances.append(z.var().item())\n"
                "            h = act(z)")),
         ("kaiming_without_the_factor_two",
@@ -307,7 +308,8 @@ WRONG = {
                "                fractions.append((h.mean(dim=0) < 0).float().mean().item())\n"
                "            h = layer(h)\n")),
         ("number_of_units_not_fraction",
-         _edit("task_3_9", "(h == 0).all(dim=0).float().mean()", "(h == 0).all(dim=0).float().sum()")),
+         _edit("task_3_9", "(h == 0).all(dim=0).float().mean()",
+               "(h == 0).all(dim=0).float().sum()")),
     ],
 }
 

@@ -157,22 +157,10 @@ def _by_assignment(results):
 
 
 def task_tags(results):
-    """Union of task tags, keeping each assignment's spec order, assignments in order.
-
-    Within an assignment the result with the most tasks goes first, and a tag first seen
-    later is placed right after its predecessor there, so results that lack some tasks
-    (an old spec, a hand-edited result) cannot scramble the order.
-    """
-    tags = []
-    for result in sorted(results, key=lambda r: (_assignment_key(r.get("assignment")),
-                                                 -len(r.get("tasks") or {}), r["file"])):
-        previous = None
-        for tag in result.get("tasks") or {}:
-            if tag not in tags:
-                at = tags.index(previous) + 1 if previous in tags else len(tags)
-                tags.insert(at, tag)
-            previous = tag
-    return tags
+    """Union of task tags in spec order: task_1_2 before task_1_10 (result files store
+    their tasks with sorted keys, which would put 10 before 2)."""
+    tags = {tag for result in results for tag in result.get("tasks") or {}}
+    return sorted(tags, key=lambda tag: [int(p) if p.isdigit() else p for p in tag.split("_")])
 
 
 def _task_titles(results):
@@ -421,7 +409,8 @@ ORIGIN_TITLES = {"file": "Problem with the submitted file.",
 def _feedback_context(result):
     number = result.get("assignment")
     return {"r": result, "student": result.get("student") or {},
-            "tasks": result.get("tasks") or {}, "origins": origins(result),
+            "tasks": {tag: result["tasks"][tag] for tag in task_tags([result])},
+            "origins": origins(result),
             "heading": (f"Feedback on Assignment {number}" if number is not None
                         else "Feedback on your submission"),
             "STATUS": TASK_STATUS, "ORIGIN_TITLES": ORIGIN_TITLES}

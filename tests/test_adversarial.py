@@ -202,8 +202,11 @@ def check(case, run):
         want = expected_points(case, run)
         if points != want:
             problems.append(f"points {points}, expected {want}")
-    if case.message and case.message not in text:
-        problems.append(f"message {case.message!r} not in {text[:400]!r}")
+    for fragment in filter(None, case.message.split(" && ")):
+        if fragment.startswith("!") and fragment[1:] in text:
+            problems.append(f"message has {fragment[1:]!r}: {text[:400]!r}")
+        elif not fragment.startswith("!") and fragment not in text:
+            problems.append(f"message {fragment!r} not in {text[:400]!r}")
     return problems
 
 

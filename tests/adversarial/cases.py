@@ -23,7 +23,8 @@ Columns
            whole file, the submission status (graded, rejected); "a|b" allows either
   message  a fragment expected in the task's messages (its own and its checks') or the
            file's flags, or, for a whole file, in the submission's error or flags; "" when any
-           wording is fine
+           wording is fine; several fragments are joined by " && ", and "!" before one means
+           it must not appear
 """
 from dataclasses import dataclass
 
@@ -118,6 +119,11 @@ CASES = [
     C("sniffed-nonce-forged-reports", FORGED, "Forger", "task_2_2", "cell:forge-nonce", 0.0,
       "ok|crashed"),
 
+    # the kernel signs its messages with a key of the student's choice: the grader must not
+    # lose the other tasks over one unreadable message
+    C("messages-signed-with-a-wrong-key", FORGED, "BadKey", -1, "cell:wrong-key", 0.0,
+      "crashed|error"),
+
     # -- secrets the sandbox must hide
     C("read-solutions-specs-others-env", SECRETS, "Snoop", 1, "cell:snoop", 0.0, "error",
       "snoop report: nothing reachable"),
@@ -148,9 +154,10 @@ CASES = [
       "; no large writable folder"),
     C("create-100000-files", BOMBS, "Bombs", 3, "cell:many-files", 0.0, "error",
       "No space left"),
-    # the memory limit is per process; forked children must not multiply it
+    # the memory limit is per process; forked children must not multiply it (a limit that
+    # holds may also stall or kill the kernel: any stop is fine, holding too much is not)
     C("memory-in-forked-processes", BOMBS, "Bombs", 4, "cell:memory-in-processes", 0.0,
-      "error", "within the limit"),
+      "error|timeout|crashed", "!beyond the limit && !undecided"),
     C("fork-bomb", BOMBS, "Bombs", 5, "cell:fork-bomb", 0.0, "timeout|crashed", ""),
     # right after the fork bomb: a correct cell that forks a daemon must work as usual
     C("daemon-outlives-kernel", BOMBS, "Bombs", 6, "cell:daemon", "full", "ok"),

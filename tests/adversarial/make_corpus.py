@@ -354,6 +354,12 @@ tiny_grads = None
 """
 
 
+WRONG_KEY = """
+get_ipython().kernel.session.key = b"not the key the grader gave"
+print("every message from now on has a signature the grader cannot check")
+"""
+
+
 def snoop(cell):
     ctx = cell.ctx
     from grader.specs import spec_file
@@ -630,6 +636,7 @@ CELL_BUILDERS = {
     "forge-output": forge_output,
     "forge-files": forge_files,
     "forge-nonce": forge_nonce,
+    "wrong-key": fixed(WRONG_KEY),
     "snoop": snoop,
     "network": network,
     "sys-exit": fixed("import sys\nsys.exit()\n"),

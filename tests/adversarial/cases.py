@@ -177,7 +177,7 @@ CASES = [
     C("json-but-not-a-notebook", MALFORMED, "List", None, "file:json-list", 0.0, "rejected",
       "not a Jupyter notebook"),
     C("cell-metadata-not-a-dict", MALFORMED, "BadMeta", None, "file:bad-metadata", 0.0,
-      "rejected", ""),
+      "rejected", "!grader failure"),
     C("another-assignments-notebook", MALFORMED, "Other", None, "file:other-assignment", 0.0,
       "rejected", "notebook of assignment"),
     C("symlink-to-the-solution", MALFORMED, "Link", None, "file:symlink", 0.0, "rejected", ""),

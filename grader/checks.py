@@ -235,8 +235,8 @@ def error_message(label, error):
     kind, text, line = error.get("type", "Error"), error.get("message", ""), error.get("line")
     if kind == "NameError":  # the usual cause: a name defined in another cell
         where = f" in line {line} of your cell" if line and not error.get("in_check") else ""
-        return (f"{label}: {text}{where} (each task is graded on its own, after the imports "
-                "cell only: define what it uses in the task's own cell)")
+        return (f"{label}: your code raised NameError{where}: {text} (each task is graded on "
+                "its own, after the imports cell only: define what it uses in the task's own cell)")
     if error.get("in_check") and kind == "GraderError":
         return f"{label}: {text}"
     where = f" in line {line} of your cell" if line else ""

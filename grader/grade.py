@@ -209,7 +209,8 @@ class TaskRun:
 
     def _stopped(self, run, what):
         if run.status == "timeout":
-            return "timeout", f"{what} exceeded {run.seconds:.0f} s and was stopped"
+            # the limit, not the time it took to stop the cell: feedback must not vary by load
+            return "timeout", f"{what} exceeded the time limit of {run.limit:g} s and was stopped"
         if run.status == "crashed":
             return "crashed", (f"the kernel died while running {what} (exit(), os._exit(), a "
                                "crash or the memory limit); it was restarted for what follows")

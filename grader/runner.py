@@ -11,7 +11,6 @@ import atexit
 import json
 import math
 import secrets
-import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ class SandboxProvisioner(LocalProvisioner):
         self.parent.zygote.sweep(self.pid)
 
     async def cleanup(self, restart=False):
-        shutil.rmtree(self.parent.socket_dir, ignore_errors=True)
+        self.parent.zygote.remove_socket_dir(self.parent.socket_dir)
 
 
 class QuickClient(AsyncKernelClient):
@@ -113,6 +112,7 @@ class CellRun:
     reports: dict = field(default_factory=dict)   # index -> what the kernel runtime reported
     seconds: float = 0.0
     truncated: bool = False
+    limit: float = 0.0               # the time limit the cell ran under, in seconds
 
 
 class KernelSession:
@@ -170,8 +170,10 @@ class KernelSession:
             status = "timeout"
         except (DeadKernelError, RuntimeError, asyncio.CancelledError):
             status = "crashed"
+        except Exception:  # e.g. "Invalid Signature": the kernel signs with a key of its own
+            status = "crashed"  # choosing; it cannot be trusted further, so it is replaced
         run = CellRun(status, _find_reports(cell.outputs, nonce), time.monotonic() - started,
-                      getattr(self.client, "truncated", False))
+                      getattr(self.client, "truncated", False), self.client.timeout)
         if status != "ok":
             await self.stop()
         return run

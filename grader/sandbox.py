@@ -22,10 +22,12 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -78,6 +80,7 @@ class Zygote:
         self.isolate = full_isolation_available() if isolate is None else isolate
         self._uid_lock = None
         self.uid = self._claim_uid(slot) if self.isolate else os.getuid()
+        self.cgroup = memory_cgroup(self.uid, self.limits.memory_mb) if self.isolate else None
         self.hide = sorted({str(Path(p).resolve()) for p in hide} | _default_hidden())
         env = sandbox_env(tempfile.gettempdir())
         env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
@@ -101,6 +104,9 @@ class Zygote:
                 continue
             self._uid_lock = handle  # held for the zygote's lifetime, released at exit
             kill_user_processes(uid)  # leftovers of a grader that was killed
+            for stale in SOCKET_ROOT.glob("k*-*"):   # and its kernels' folders
+                if stale.is_dir() and stale.stat().st_uid == uid:
+                    self.remove_socket_dir(stale)
             return uid
         raise SandboxUnavailable(f"all {UID_SLOTS} sandbox uids are in use")
 
@@ -118,13 +124,22 @@ class Zygote:
         root.mkdir(parents=True, exist_ok=True)
         path = Path(tempfile.mkdtemp(prefix=f"k{self.slot}-", dir=root))
         if self.isolate:
-            os.chown(path, self.uid, self.uid)
+            # the kernel can write here and the folder is on the host's disk: give it a
+            # filesystem of its own that holds sockets and the connection file, no more
+            _mount("tmpfs", str(path), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   f"size=256k,nr_inodes=32,mode=700,uid={self.uid},gid={self.uid}")
         return path
+
+    @staticmethod
+    def remove_socket_dir(path):
+        _libc.umount2(str(path).encode(), MNT_DETACH)   # not mounted (no sandbox): no-op
+        shutil.rmtree(path, ignore_errors=True)
 
     def spawn(self, connection_file):
         if self.isolate:
             os.chown(connection_file, self.uid, self.uid)
         reply = self._ask({"connection_file": str(connection_file), "uid": self.uid,
+                           "cgroup": self.cgroup,
                            "isolate": self.isolate, "hide": self.hide,
                            "limits": asdict(self.limits)})
         return reply["pid"]
@@ -134,9 +149,11 @@ class Zygote:
         if pid:
             _signal_group(pid)
         if self.isolate:
-            for _ in range(20):  # a fork bomb may keep spawning while we kill
-                if not kill_user_processes(self.uid):
-                    break
+            # until the uid has no process left, not even one still exiting: until then it
+            # counts against the next kernel's process limit
+            deadline = time.monotonic() + 10
+            while kill_user_processes(self.uid) and time.monotonic() < deadline:
+                time.sleep(0.005)
 
     def close(self):
         self.sweep()
@@ -148,6 +165,32 @@ class Zygote:
                 self.process.kill()
         if self._uid_lock is not None:
             self._uid_lock.close()
+
+
+def memory_cgroup(uid, memory_mb):
+    """A memory cgroup shared by all processes of one sandbox uid, so that a kernel and the
+    processes it forks together stay within ``memory_mb`` (RLIMIT_AS only bounds each process
+    on its own). Returns its folder, or None where cgroups cannot be used."""
+    limit = str(memory_mb * 2**20)
+    root = Path("/sys/fs/cgroup")
+    try:
+        if (root / "cgroup.controllers").exists():            # cgroup v2
+            base = root / "nncourse"
+            base.mkdir(exist_ok=True)
+            (base / "cgroup.subtree_control").write_text("+memory")
+            group = base / f"uid-{uid}"
+            group.mkdir(exist_ok=True)
+            (group / "memory.max").write_text(limit)
+            (group / "memory.swap.max").write_text("0")
+        elif (root / "memory").is_dir():                       # cgroup v1
+            group = root / "memory" / "nncourse" / f"uid-{uid}"
+            group.mkdir(parents=True, exist_ok=True)
+            (group / "memory.limit_in_bytes").write_text(limit)
+        else:
+            return None
+    except OSError:
+        return None
+    return str(group)
 
 
 def _default_hidden():
@@ -227,7 +270,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY = 2, 4, 8, 1
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS, O_PATH = 38, 0o10000000
+PR_SET_NO_NEW_PRIVS, O_PATH, MNT_DETACH = 38, 0o10000000, 2
 
 
 def _check(result, what):
@@ -304,6 +347,9 @@ def _become_kernel(request):
         os.dup2(devnull, fd)
     os.closerange(3, 4096)  # no handle to the zygote's pipes or anything else of the grader
     uid, limits = request["uid"], request["limits"]
+    if request.get("cgroup"):   # still root here; children of the kernel inherit the group
+        with open(os.path.join(request["cgroup"], "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
     if request["isolate"]:
         workdir = _isolate(request["hide"], limits, uid)
     else:  # inside the kernel's socket folder, which the grader removes afterwards

@@ -13,7 +13,9 @@ Policies (documented in the README):
 """
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +48,19 @@ class Submission:
 
 def read_bytes(path):
     path = Path(path)
-    if not path.is_file():
-        raise SubmissionError("not a file")
-    if path.stat().st_size > MAX_BYTES:
-        raise SubmissionError(f"the file is {path.stat().st_size / 2**20:.0f} MB; "
-                              f"the limit is {MAX_BYTES // 2**20} MB (clear the outputs and save again)")
-    return path.read_bytes()
+    try:  # O_NOFOLLOW: a submitted symbolic link could point at any file of the grader's
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        raise SubmissionError("the file is a symbolic link, not a notebook" if path.is_symlink()
+                              else "not a file") from None
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise SubmissionError("not a file")
+        if size > MAX_BYTES:
+            raise SubmissionError(f"the file is {size / 2**20:.0f} MB; the limit is "
+                                  f"{MAX_BYTES // 2**20} MB (clear the outputs and save again)")
+        return handle.read()
 
 
 def load(path):
@@ -69,11 +78,16 @@ def load(path):
     except json.JSONDecodeError as error:
         raise SubmissionError(f"the file is not valid JSON (line {error.lineno}: {error.msg})") \
             from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")),
+                                                    list):
         raise SubmissionError("the file is JSON but not a Jupyter notebook")
     if data.get("nbformat") != 4:
         raise SubmissionError(f"notebook format {data.get('nbformat')} is not supported; "
                               "open and save it with Jupyter 4 or later")
+    for index, cell in enumerate(data["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
+            raise SubmissionError(f"cell {index} of the notebook is damaged (not a cell with "
+                                  "metadata); open and save it with Jupyter")
     notebook = nbformat.from_dict(data)
     sub = Submission(path, hashlib.sha256(raw).hexdigest(), notebook)
     identify(sub)

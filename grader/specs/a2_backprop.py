@@ -290,16 +290,13 @@ def _grads_probe(keys):
                     f"and all(k in _g for k in {keys!r}) else _g}}")
 
 
-_TRAIN_FORMAT = PLAIN + """
-_g = _g_list(train_tiny_net(0.1, 3))
-OUT = {'is_list': type(_g) in (list, tuple),
-       'length': len(_g) if type(_g) in (list, tuple) else -1,
-       'numbers': type(_g) in (list, tuple) and all(type(v) in (int, float) for v in _g)}
-"""
+# Only data leaves the kernel; whether it is a list of three numbers is judged here (a verdict
+# computed in the kernel could be flipped by a patched len() or type()).
+_TRAIN_FORMAT = PLAIN + "OUT = {'value': _g_list(train_tiny_net(0.1, 3))}"
 
 task_2 = Task("task_2_2", "A tiny sigmoid network", [
     probe("`train_tiny_net(0.1, 3)`", _TRAIN_FORMAT, points=0.5, public=True,
-          expected={"is_list": True, "length": 3, "numbers": True}, verb="gives"),
+          expected={"value": [Like("float")] * 3}, verb="gives"),
     probe("`tiny_loss0`", _number_probe("tiny_loss0"), expected={"value": float(_TINY0_LOSS)},
           points=2),
     probe("`tiny_grads` for the output weights w7, w8, w9", _grads_probe(_OUTER),
@@ -503,8 +500,7 @@ import numpy as np
 _a = Linear(I['n_in'], I['n_out'], np.random.default_rng(I['seed']))
 _b = Linear(I['n_in'], I['n_out'], np.random.default_rng(I['seed']))
 _c = Linear(I['n_in'], I['n_out'], np.random.default_rng(I['seed'] + 1))
-OUT = {'W': _a.W, 'b': _a.b, 'same': bool(np.array_equal(_a.W, _b.W)),
-       'differs': not bool(np.array_equal(_a.W, _c.W))}
+OUT = {'W': _a.W, 'b': _a.b, 'W same seed': _b.W, 'W other seed': _c.W}
 """
 
 
@@ -515,7 +511,9 @@ def _init_verify(out, inputs, expected):
         return [f"`Linear({n_in}, {n_out}, rng).W` should be an array of shape ({n_in}, {n_out})"]
     if not isinstance(b, np.ndarray) or b.shape != (n_out,) or np.any(b != 0):
         return ["`Linear(...).b` should be zeros of shape (n_out,)"]
-    if not out.get("same") or not out.get("differs"):
+    same, other = out.get("W same seed"), out.get("W other seed")
+    if not (isinstance(same, np.ndarray) and np.array_equal(W, same)) or \
+            isinstance(other, np.ndarray) and np.array_equal(W, other):
         return ["`Linear` should draw W from the generator `rng` it is given (the same seed "
                 "must give the same W, another seed another W)"]
     limit = ref_xavier_limit(n_in, n_out)

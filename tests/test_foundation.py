@@ -66,3 +66,8 @@ def test_bad_arguments_exit_nonzero_with_one_line(tmp_path):
                            "-o", str(tmp_path / "out")], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and "no such file" in done.stdout + done.stderr
+
+
+def test_tests_import_this_checkouts_grader():
+    import grader
+    assert grader.__file__.startswith(str(REPO))

@@ -15,7 +15,9 @@ help:  ## list the targets
 
 env: $(STAMP)  ## create or update the virtual environment
 
-$(STAMP): pyproject.toml
+# The stamp's name carries the hash of pyproject.toml, so no file-time prerequisite: a fresh
+# clone (whose files are all new) reuses a cached environment with the same dependencies.
+$(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "Python 3.10 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -144,11 +144,13 @@ class KernelSession:
     async def stop(self):
         if self._context is not None:
             context, client, self._context, self.client = self._context, self.client, None, None
+            pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
             try:
                 await context.__aexit__(None, None, None)
             except Exception:  # the kernel may already be gone; the sweep below is what counts
                 pass
             atexit.unregister(client._cleanup_kernel)  # already cleaned up, once is enough
+            self.zygote.sweep(pid)  # by pid too: without the sandbox uid there is no uid sweep
         self.zygote.sweep()
 
     async def call(self, function, *args, timeout):

@@ -219,5 +219,22 @@ def test_partial_sandbox_without_root_still_grades_and_stops_hangs(toy_templates
         hang = grader.grade(toy_file({"task_9_2": "while True: pass"},
                                      name="Assignment_9_Hang_12121212.ipynb"), 9)
         assert hang["tasks"]["task_9_2"]["status"] == "timeout" and hang["total"] == FULL - 3
+        deadline = time.monotonic() + 5  # SIGKILLed processes take a moment to disappear
+        while _children(grader.zygote.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _children(grader.zygote.process.pid) == []  # the spinning kernel is gone
     finally:
         grader.close()
+
+
+def _children(pid):
+    from pathlib import Path
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found

@@ -270,7 +270,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY = 2, 4, 8, 1
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS, O_PATH, MNT_DETACH = 38, 0o10000000, 2
+PR_SET_NO_NEW_PRIVS, O_PATH, MNT_DETACH, PR_SET_PDEATHSIG = 38, 0o10000000, 2, 1
 
 
 def _check(result, what):
@@ -341,6 +341,11 @@ def _become_kernel(request):
     """In the forked child: lock down, then serve as an ipykernel until told to stop."""
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
+    # die with the zygote (which exits with its grader): without a sandbox uid there is no
+    # sweep to catch a kernel whose grader was killed
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    if os.getppid() == 1:
+        os._exit(1)
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

@@ -8,6 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import assignment_kit
+
 from grader.selfcheck import grade_in_process
 from grader.specs.a2_backprop import SPEC
 from variants.a2_backprop import RIGHT, WRONG
@@ -188,27 +190,8 @@ def test_released_student_notebook_scores_zero_in_process(released):
 @pytest.fixture(scope="module")
 def grader(released):
     pytest.importorskip("grader.grade")
-    from grader.grade import Grader
-    folder, _ = released
-    grader = Grader(specs={2: SPEC}, notebooks=folder)
-    yield grader
-    grader.close()
+    yield from assignment_kit.sandboxed_grader(SPEC, released[0])
 
 
 def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
-    _, student = released
-    submitted = tmp_path / "Assignment_2_AdaLovelace_12345678.ipynb"
-    shutil.copy(SOLUTION, submitted)
-    started = time.perf_counter()
-    result = grader.grade(submitted, 2)
-    seconds = time.perf_counter() - started
-    problems = {tag: [m for c in t["checks"] for m in c.get("messages", [])]
-                for tag, t in result["tasks"].items() if t["points"] < t["max"]}
-    assert result["total"] == 100, problems
-    print(f"sandboxed grading of the solution: {seconds:.2f} s")
-
-    blank = tmp_path / "Assignment_2_GraceHopper_87654321.ipynb"
-    shutil.copy(student, blank)
-    result = grader.grade(blank, 2)
-    assert result["status"] == "graded"
-    assert result["total"] == 0
+    assignment_kit.assert_solution_100_blank_0(grader, 2, SOLUTION, released[1], tmp_path)

@@ -10,6 +10,8 @@ import nbformat
 import numpy as np
 import pytest
 
+import assignment_kit
+
 from grader.selfcheck import grade_in_process
 from grader.specs import a4_optimizers as A4
 from grader.specs.a4_optimizers import SPEC
@@ -377,30 +379,11 @@ def test_student_notebook_with_solutions_runs_outside_the_repository(released, t
 @pytest.fixture(scope="module")
 def grader(released):
     pytest.importorskip("grader.grade")
-    from grader.grade import Grader
-    folder, _ = released
-    grader = Grader(specs={4: SPEC}, notebooks=folder)
-    yield grader
-    grader.close()
+    yield from assignment_kit.sandboxed_grader(SPEC, released[0])
 
 
 def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
-    _, student = released
-    submitted = tmp_path / "Assignment_4_AdaLovelace_12345678.ipynb"
-    shutil.copy(SOLUTION, submitted)
-    started = time.perf_counter()
-    result = grader.grade(submitted, 4)
-    seconds = time.perf_counter() - started
-    problems = {tag: [m for c in t["checks"] for m in c.get("messages", [])]
-                for tag, t in result["tasks"].items() if t["points"] < t["max"]}
-    assert result["total"] == 100, problems
-    print(f"sandboxed grading of the solution: {seconds:.2f} s")
-
-    blank = tmp_path / "Assignment_4_GraceHopper_87654321.ipynb"
-    shutil.copy(student, blank)
-    result = grader.grade(blank, 4)
-    assert result["status"] == "graded"
-    assert result["total"] == 0
+    assignment_kit.assert_solution_100_blank_0(grader, 4, SOLUTION, released[1], tmp_path)
 
 
 def test_sandboxed_grader_wrong_optimizers_lose_only_their_points(grader, tmp_path):

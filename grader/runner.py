@@ -15,6 +15,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+import zmq
+import zmq.asyncio
+
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
@@ -47,9 +50,30 @@ class SandboxProvisioner(LocalProvisioner):
         self.parent.zygote.remove_socket_dir(self.parent.socket_dir)
 
 
+def shared_context():
+    """One zmq context per grader process, not one (with its I/O threads) per kernel.
+
+    The client connects before the kernel has bound its sockets, and zmq retries a refused
+    connection only every 100 ms by default: that wait was half of a kernel's start. A fast
+    retry is only safe because every socket is closed with its kernel (``KernelSession.stop``);
+    a socket left open would retry a dead endpoint forever.
+    """
+    context = zmq.asyncio.Context.instance()
+    context.setsockopt(zmq.RECONNECT_IVL, 2)
+    return context
+
+
 class QuickClient(AsyncKernelClient):
     """jupyter_client's readiness handshake idles 0.2 s per step; a forked kernel is up in
     milliseconds, so poll it in short steps instead."""
+
+    def _context_default(self):
+        return shared_context()
+
+    def start_channels(self, *args, **kwargs):
+        # no heartbeat: nbclient asks the kernel manager whether the kernel lives, and every
+        # heartbeat channel is one more thread and socket per kernel
+        super().start_channels(*args, **{**kwargs, "hb": False})
 
     async def wait_for_ready(self, timeout=None):
         deadline = time.monotonic() + (timeout or 60)
@@ -75,7 +99,8 @@ class QuickClient(AsyncKernelClient):
 
 class SandboxKernelManager(AsyncKernelManager):
     def __init__(self, zygote, **kwargs):
-        super().__init__(transport="ipc", client_class="grader.runner.QuickClient", **kwargs)
+        super().__init__(transport="ipc", client_class="grader.runner.QuickClient",
+                         context=shared_context(), **kwargs)
         self.zygote = zygote
         self.socket_dir = zygote.socket_dir()
         self.ip = str(self.socket_dir / "k")
@@ -138,7 +163,9 @@ class KernelSession:
         self.client = CappedClient(new_notebook(), km=km, allow_errors=True,
                                    interrupt_on_timeout=False, startup_timeout=60,
                                    iopub_timeout=2, shutdown_kernel="immediate")
-        self._context = self.client.async_setup_kernel()
+        # cleanup_kc: nbclient leaves a kernel it did not create running, with its channels
+        # and sockets open; this session owns the kernel, so nbclient shuts all of it down
+        self._context = self.client.async_setup_kernel(cleanup_kc=True)
         await self._context.__aenter__()
 
     async def stop(self):

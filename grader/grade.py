@@ -95,13 +95,7 @@ class Grader:
         return result
 
     async def _run(self, spec, imports, sources):
-        session = KernelSession(self.zygote)
-        deadline = time.monotonic() + (self.budget or spec.budget)
-        try:
-            return {src.tag: await TaskRun(self, session, spec, imports, src, deadline).run()
-                    for src in sources}
-        finally:
-            await session.stop()
+        return await SubmissionRun(self, spec, imports, sources).run()
 
     def materialize(self, spec, tag, index, check):
         """Inputs (as sent to the kernel) and expected values, computed once per process."""
@@ -112,117 +106,171 @@ class Grader:
         return self._materialized[key]
 
 
-class TaskRun:
-    """Run and judge one task: its cells in a fresh namespace, then its checks.
+class SubmissionRun:
+    """Run and judge every task of one submission.
 
-    Two kernel round trips in the normal case: ``prepare`` (reset, imports cell, student
-    cell) and ``checks`` (every probe, each reported as soon as it is done). If the kernel
-    is stopped mid-way, finished checks keep their reports, the running one is marked, and
-    the rest continue in a fresh kernel.
+    One kernel request normally runs it all: per task, a fresh namespace, the imports cell
+    and the student's cell (one step), then the task's checks (one step, reported check by
+    check). Each step has its own time limit, enforced from the grader by watching the
+    reports arrive (``KernelSession.call``). When a step overruns or the kernel dies, the
+    finished reports are kept, the step in progress is marked, and the rest runs in a fresh
+    kernel.
     """
 
-    def __init__(self, grader, session, spec, imports, src, deadline):
-        self.grader, self.session, self.spec, self.imports = grader, session, spec, imports
-        self.src, self.deadline, self.task = src, deadline, spec.task(src.tag)
+    def __init__(self, grader, spec, imports, sources):
+        self.grader, self.spec, self.imports = grader, spec, imports
+        self.session = KernelSession(grader.zygote)
+        self.deadline = time.monotonic() + (grader.budget or spec.budget)
         self.limit = grader.cell_timeout or spec.cell_timeout
-        self.cell_file = f"<{self.task.tag}>"
-        self.entry = {"title": self.task.title, "points": 0.0, "max": self.task.points,
-                      "status": "ok", "messages": [], "checks": []}
-
-    def timeout(self, wanted=None):
-        return max(0.0, min(wanted or self.limit, self.deadline - time.monotonic()))
+        self.tasks = [TaskState(spec.task(src.tag), src, grader.public_only) for src in sources]
 
     async def run(self):
-        if self.src.source is None:
-            return self._fail("not code" if "not code" in self.src.problem else "missing",
-                              self.src.problem)
-        if not await self.prepare(first=True):
-            return self.entry
-        pending = [(i, c) for i, c in enumerate(self.task.checks)
-                   if c.public or not self.grader.public_only]
-        self.entry["checks"] = await self.run_checks(pending)
-        self.entry["points"] = score_task(self.task, self.entry["checks"])
-        return self.entry
+        todo = [t for t in self.tasks if t.src.source is not None]
+        for task in self.tasks:
+            if task.src.source is None:
+                task.fail("not code" if "not code" in task.src.problem else "missing",
+                          task.src.problem)
+        try:
+            while todo:
+                if self.deadline <= time.monotonic():
+                    for task in todo:
+                        task.give_up()
+                    break
+                todo = await self._round(todo)
+        finally:
+            await self.session.stop()
+        return {t.tag: t.entry for t in self.tasks}
 
-    async def prepare(self, first=False):
-        """Fresh namespace, the template's imports cell, then the student's cell."""
-        if self.timeout() <= 0:
-            self._fail("skipped", "not run: this submission used up its time budget")
-            return False
-        seed = self.spec.check_seed(self.task.tag, -1)
-        run = await self.session.call("prepare", seed, self.imports, self.cell_file,
-                                      self.src.source, timeout=self.timeout())
-        report = run.reports.get(0)
-        if run.status != "ok" or report is None:
-            self._fail(*self._stopped(run, "your cell"))
-            return False
+    async def _round(self, todo):
+        """One kernel request for ``todo``; returns the tasks with work left."""
+        if todo[0].suspect is not None:  # a retry after a crash: that task alone, so that its
+            todo, rest = todo[:1], todo[1:]  # reports are all delivered when the request ends
+        else:
+            rest = []
+        plan, steps = [], []
+        for task in todo:
+            task.material = [self.grader.materialize(self.spec, task.tag, i, c)
+                             for i, c in task.pending]
+            plan.append({"seed": self.spec.check_seed(task.tag, -1), "cell_file": task.cell_file,
+                         "source": task.src.source,
+                         "probes": [(c.code, m[0], self.spec.check_seed(task.tag, i))
+                                    for (i, c), m in zip(task.pending, task.material)]})
+            steps.append((1, self.limit))
+            if task.pending:  # one limit for all checks of a task, unless one asks for more
+                steps.append((len(task.pending),
+                              max([self.limit] + [c.timeout or 0 for _, c in task.pending])))
+        run = await self.session.call("run_tasks", self.imports, json.dumps(plan), steps=steps,
+                                      deadline=self.deadline)
+        # where the kernel was stopped: the first step not reported (None if it finished)
+        stop = None if run.status == "ok" else \
+            next((i for i in range(sum(n for n, _ in steps)) if i not in run.reports), None)
+        left, base = [], 0
+        for task in todo:
+            if stop is not None and stop < base:
+                left.append(task)  # not reached
+                continue
+            task.absorb(run, base, stop)
+            base += 1 + len(task.material)
+            if task.pending or task.suspect == "cell":
+                left.append(task)
+        return left + rest
+
+
+class TaskState:
+    """One task's result as it builds up over one or more kernel requests."""
+
+    def __init__(self, task, src, public_only):
+        self.task, self.src, self.tag, self.cell_file = task, src, task.tag, f"<{task.tag}>"
+        self.pending = [(i, c) for i, c in enumerate(task.checks) if c.public or not public_only]
+        self.results, self.prepared, self.material = {}, False, []
+        self.suspect = None  # the step that was running when the kernel died, if any
+        self.entry = {"title": task.title, "points": 0.0, "max": task.points,
+                      "status": "ok", "messages": [], "checks": []}
+
+    def absorb(self, run, base, stop):
+        """Take this task's reports (the cell's at ``base``, then one per pending check)."""
+        if self._retry(run, stop, base):
+            return
+        report = run.reports.get(base)
+        if report is None:
+            return self._cell_stopped(run)
         if not report.get("imports", {}).get("ok"):
-            self._fail("error", "the imports cell failed in the grader; this is not your "
-                                "fault: tell your instructor")
-            return False
-        if first and not (report.get("cell") or {}).get("ok"):
-            self.entry["status"] = "error"
-            self.entry["messages"].append(_cell_error((report.get("cell") or {}).get("error")
-                                                      or {}))
-        if first and run.truncated:
-            self.entry["messages"].append("your cell printed too much; output was cut")
-        return True
-
-    async def run_checks(self, pending):
-        results = {}
-        while pending:
-            if self.session.client is None and not await self.prepare():
-                for index, check in pending:
-                    results[index] = self._not_run(check, "not run: the kernel could not be "
-                                                          "restarted in the time left")
+            return self.fail("error", "the imports cell failed in the grader; this is not your "
+                                      "fault: tell your instructor")
+        if not self.prepared:
+            self.prepared = True
+            cell = report.get("cell") or {}
+            if not cell.get("ok"):
+                self.entry["status"] = "error"
+                self.entry["messages"].append(_cell_error(cell.get("error") or {}))
+            if base in run.truncated:
+                self.entry["messages"].append("your cell printed too much; output was cut")
+        for slot, ((index, check), (_, inputs, expected)) in enumerate(
+                zip(self.pending, self.material), start=base + 1):
+            if stop is not None and slot > stop or self._retry(run, stop, slot, index):
                 break
-            material = [self.grader.materialize(self.spec, self.task.tag, i, c) for i, c in pending]
-            probes = [(c.code, m[0], self.spec.check_seed(self.task.tag, i))
-                      for (i, c), m in zip(pending, material)]
-            run = await self.session.call("checks", json.dumps(probes), self.cell_file,
-                                          timeout=self.timeout(self._budget(pending)))
-            done = 0
-            while done < len(pending) and done in run.reports:
-                (index, check), (_, inputs, expected) = pending[done], material[done]
-                results[index] = judge_report(check, run.reports[done], inputs, expected)
-                done += 1
-            if run.status == "ok":  # finished, yet some reports are missing: tampering
-                for (index, check), (_, inputs, expected) in zip(pending[done:], material[done:]):
-                    results[index] = judge_report(check, None, inputs, expected)
-                break
-            if done == 0:  # the first pending check itself was stopped
-                index, check = pending[0]
-                status, message = self._stopped(run, check.label)
-                results[index] = judge_report(check, {"status": status, "message": message},
-                                              *material[0][1:])
-                done = 1
-            pending = pending[done:]
-        return [results[i] for i in sorted(results)]
+            report = run.reports.get(slot)
+            if report is None and slot == stop:
+                status, message = _stopped(run, check.label)
+                report = {"status": status, "message": message}
+            self.results[index] = judge_report(check, report, inputs, expected)
+        self._settle()
 
-    def _budget(self, pending):
-        """One cell limit for the whole batch of probes, unless checks ask for more."""
-        return max([self.limit] + [c.timeout or 0 for _, c in pending])
+    def _retry(self, run, stop, slot, step="cell"):
+        """Whether the step at ``slot`` must run again before it is judged.
 
-    def _not_run(self, check, message):
-        return {"label": check.label, "points": 0.0, "max": float(check.points),
-                "public": check.public, "status": "not run", "messages": [message]}
+        When the kernel dies, the reports of steps that finished just before can be lost on
+        the way; so the step that seems to have crashed is run once more (in a request of
+        its own) and blamed only if it crashes again."""
+        if run.status == "crashed" and slot == stop and self.suspect != step:
+            self.suspect = step
+            return True
+        if self.suspect == step:  # it has run again: reported now, or blamed now
+            self.suspect = None
+        return False
 
-    def _stopped(self, run, what):
-        if run.status == "timeout":
-            # the limit, not the time it took to stop the cell: feedback must not vary by load
-            return "timeout", f"{what} exceeded the time limit of {run.limit:g} s and was stopped"
-        if run.status == "crashed":
-            return "crashed", (f"the kernel died while running {what} (exit(), os._exit(), a "
-                               "crash or the memory limit); it was restarted for what follows")
-        return "no result", f"{what} did not report a result (were built-ins replaced?)"
+    def _cell_stopped(self, run):
+        status, message = _stopped(run, "your cell")
+        if not self.prepared:
+            return self.fail(status, message)
+        # a fresh kernel re-ran a cell that had worked before, and it did not finish this time
+        self.entry["messages"].append(message)
+        self.give_up()
 
-    def _fail(self, status, message):
+    def give_up(self):
+        """Nothing more can run (time budget spent or the cell failed on a re-run)."""
+        if not self.prepared:
+            return self.fail("skipped", "not run: this submission used up its time budget")
+        for index, check in self.pending:
+            self.results[index] = _not_run(check, "not run: the kernel could not be restarted "
+                                                  "in the time left")
+        self._settle()
+
+    def _settle(self):
+        self.pending = [(i, c) for i, c in self.pending if i not in self.results]
+        self.entry["checks"] = [self.results[i] for i in sorted(self.results)]
+        self.entry["points"] = score_task(self.task, self.entry["checks"])
+
+    def fail(self, status, message):
+        self.pending = []
         self.entry.update(status=status, points=0.0)
         self.entry["messages"].append(message)
-        self.entry["checks"] = [self._not_run(c, "") for c in self.task.checks]
-        for check in self.entry["checks"]:
-            check["messages"] = []
-        return self.entry
+        self.entry["checks"] = [{**_not_run(c, ""), "messages": []} for c in self.task.checks]
+
+
+def _not_run(check, message):
+    return {"label": check.label, "points": 0.0, "max": float(check.points),
+            "public": check.public, "status": "not run", "messages": [message]}
+
+
+def _stopped(run, what):
+    if run.status == "timeout":
+        # the limit, not the time it took to stop: feedback must not vary with the load
+        return "timeout", f"{what} exceeded the time limit of {run.limit:g} s and was stopped"
+    if run.status == "crashed":
+        return "crashed", (f"the kernel died while running {what} (exit(), os._exit(), a "
+                           "crash or the memory limit); it was restarted for what follows")
+    return "no result", f"{what} did not report a result (were built-ins replaced?)"
 
 
 def _cell_error(error):

@@ -24,8 +24,13 @@ def seed_everything(seed):
     random.seed(seed)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(seed)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        # the CPU generator only: torch.manual_seed also queues a seeding for every kind of
+        # accelerator, recording a stack trace each time (milliseconds per call)
+        torch.default_generator.manual_seed(seed)
+        if torch.cuda.is_initialized():
+            torch.cuda.manual_seed_all(seed)
 
 
 def _safe_text(value, limit=300):
@@ -82,10 +87,34 @@ def run_probe(code, inputs, namespace, cell_file, seed=0):
 
 # ------------------------------------------------ entry points called by the grader's cells
 
+OUTPUT_LIMIT = 2**20  # characters a step may print; the grader keeps less still
+
+
+class _StepOutput:
+    """Drops what a step prints beyond OUTPUT_LIMIT: the kernel buffers printed text until
+    its I/O thread sends it, so a print loop would otherwise fill the memory that the
+    student's next tasks run in."""
+
+    used = 0
+
+    @classmethod
+    def cap(cls, stream):
+        write = stream.write
+
+        def capped(text):
+            cls.used += len(text)
+            return write(text) if cls.used <= OUTPUT_LIMIT else len(text)
+        stream.write = capped
+
+
 def _emit(nonce, index, report):
     from IPython.display import publish_display_data
     from grader.wire import WIRE_MIME
     publish_display_data({WIRE_MIME: {"nonce": nonce, "index": index, "report": report}})
+    # wait until the kernel's I/O thread has handed the report to zmq: if the student's code
+    # kills the kernel next, a report still queued here would be lost
+    sys.stdout.flush()
+    _StepOutput.used = 0
 
 
 def fresh_namespace(ip):
@@ -98,10 +127,9 @@ def fresh_namespace(ip):
     ip.init_user_ns()
 
 
-def prepare(nonce, seed, imports, cell_file, source):
+def prepare(ip, seed, imports, cell_file, source):
     """Start a task: empty namespace, closed figures, seeded generators; run the imports
     cell, then the student's cell. Reports both outcomes."""
-    ip = get_ipython()  # noqa: F821  (defined in a kernel)
     fresh_namespace(ip)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
@@ -110,14 +138,25 @@ def prepare(nonce, seed, imports, cell_file, source):
     seed_everything(seed)
     second = run_source(source, cell_file, ip.user_ns, ip.transform_cell) if first["ok"] \
         else None
-    _emit(nonce, 0, {"ok": True, "imports": first, "cell": second})
+    return {"ok": True, "imports": first, "cell": second}
 
 
-def checks(nonce, probes_json, cell_file):
-    """Run probes one after another, reporting each as soon as it is done."""
+def run_tasks(nonce, imports, tasks_json):
+    """Run tasks one after another, each prepared afresh, then its probes; report after
+    every step, numbered in order, so that the grader can time each step and keep what is
+    done if it has to stop the kernel. A task is ``{"seed", "cell_file", "source",
+    "probes": [[code, inputs_json, seed], ...]}``."""
     import json
     from grader.wire import from_plain
-    ip = get_ipython()  # noqa: F821
-    for index, (code, inputs_json, seed) in enumerate(json.loads(probes_json)):
-        inputs = from_plain(json.loads(inputs_json))
-        _emit(nonce, index, run_probe(code, inputs, ip.user_ns, cell_file, seed))
+    ip = get_ipython()  # noqa: F821  (defined in a kernel)
+    for stream in (sys.stdout, sys.stderr):
+        _StepOutput.cap(stream)
+    index = 0
+    for task in json.loads(tasks_json):
+        _emit(nonce, index, prepare(ip, task["seed"], imports, task["cell_file"],
+                                    task["source"]))
+        index += 1
+        for code, inputs_json, seed in task["probes"]:
+            inputs = from_plain(json.loads(inputs_json))
+            _emit(nonce, index, run_probe(code, inputs, ip.user_ns, task["cell_file"], seed))
+            index += 1

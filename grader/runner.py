@@ -2,9 +2,10 @@
 
 nbclient drives the kernel exactly as it drives any notebook; the kernel itself comes from
 the sandbox's warm factory (``sandbox.Zygote``) through a jupyter_client provisioner, and
-speaks over Unix sockets because it has no network. A cell that runs past its timeout is
-not interrupted (a student can ignore SIGINT): the kernel and every process of its sandbox
-user are killed, and the next cell gets a fresh kernel.
+speaks over Unix sockets because it has no network. One request runs many steps (cells and
+checks), and the kernel reports after each; a watchdog times every step from those reports.
+A step that runs past its limit is not interrupted (a student can ignore SIGINT): the kernel
+and every process of its sandbox user are killed, and what is left gets a fresh kernel.
 """
 import asyncio
 import atexit
@@ -116,19 +117,40 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 class CappedClient(NotebookClient):
-    """An nbclient client that keeps at most OUTPUT_LIMIT bytes of each cell's output."""
+    """An nbclient client that counts the reports of the request in flight as they arrive
+    (for the step watchdog), and keeps at most OUTPUT_LIMIT bytes of ordinary output per
+    step."""
+
+    def begin(self, nonce):
+        self.nonce, self.received, self.done, self.truncated = nonce, set(), 0, set()
+        self.output_bytes, self.progress = 0, asyncio.Event()
 
     def output(self, outs, msg, display_id, cell_index):
         data = msg["content"].get("data") or {}
         if WIRE_MIME in data:  # reports are kept whatever a student printed, and stored
             report = NotebookNode(output_type="display_data", data={WIRE_MIME: data[WIRE_MIME]})
             outs.append(report)  # as is: validating each against the schema is costly
+            self._count(data[WIRE_MIME])
             return report
-        self.output_bytes = getattr(self, "output_bytes", 0) + len(json.dumps(msg["content"]))
+        self.output_bytes += len(json.dumps(msg["content"]))
         if self.output_bytes > OUTPUT_LIMIT:
-            self.truncated = True
+            self.truncated.add(self.done)
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+    async def _async_poll_kernel_alive(self):
+        self.alive_poller = asyncio.current_task()  # so that a watchdog stop can end it too
+        await super()._async_poll_kernel_alive()
+
+    def _count(self, payload):
+        index = payload.get("index") if isinstance(payload, dict) else None
+        if payload.get("nonce") != self.nonce or type(index) is not int:
+            return
+        self.received.add(index)
+        while self.done in self.received:  # the next step starts when all before it are in
+            self.done += 1
+            self.output_bytes = 0
+        self.progress.set()
 
 
 @dataclass
@@ -136,8 +158,8 @@ class CellRun:
     status: str                      # "ok", "timeout" or "crashed"
     reports: dict = field(default_factory=dict)   # index -> what the kernel runtime reported
     seconds: float = 0.0
-    truncated: bool = False
-    limit: float = 0.0               # the time limit the cell ran under, in seconds
+    truncated: set = field(default_factory=set)   # steps (report indices) whose output was cut
+    limit: float = 0.0               # the time limit of the step that was stopped, in seconds
 
 
 class KernelSession:
@@ -180,32 +202,75 @@ class KernelSession:
             self.zygote.sweep(pid)  # by pid too: without the sandbox uid there is no uid sweep
         self.zygote.sweep()
 
-    async def call(self, function, *args, timeout):
-        """Run ``_nncourse_rt.<function>(nonce, *args)`` in the kernel; return a CellRun."""
+    async def call(self, function, *args, steps, deadline):
+        """Run ``_nncourse_rt.<function>(nonce, *args)`` in the kernel; return a CellRun.
+
+        ``steps`` is a list of ``(reports, seconds)``: the kernel must send the next
+        ``reports`` reports within ``seconds`` of the previous step's end, and all of it
+        before ``deadline`` (time.monotonic()). A step that overruns is not interrupted (a
+        student can ignore SIGINT): the kernel is killed.
+        """
         if self.client is None:
             await self._start()
         nonce = secrets.token_hex(16)
         arglist = ", ".join(repr(a) for a in (nonce, *args))
         cell = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
                             source=f"__import__('_nncourse_rt').{function}({arglist})")
-        self.client.nb.cells = [cell]
-        self.client.timeout = max(1, math.ceil(timeout))
-        self.client.output_bytes, self.client.truncated = 0, False
-        started = time.monotonic()
-        try:
-            await self.client.async_execute_cell(cell, 0)
-            status = "ok"
-        except CellTimeoutError:
-            status = "timeout"
-        except (DeadKernelError, RuntimeError, asyncio.CancelledError):
-            status = "crashed"
-        except Exception:  # e.g. "Invalid Signature": the kernel signs with a key of its own
-            status = "crashed"  # choosing; it cannot be trusted further, so it is replaced
+        client, started = self.client, time.monotonic()
+        client.nb.cells = [cell]
+        client.timeout = max(1, math.ceil(deadline - started + FINISH_LIMIT))  # a backstop
+        client.begin(nonce)
+        execution = asyncio.ensure_future(client.async_execute_cell(cell, 0))
+        watchdog = asyncio.ensure_future(_watch(client, steps, deadline))
+        await asyncio.wait({execution, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+        limit = watchdog.result() if watchdog.done() and not execution.done() else None
+        watchdog.cancel()
+        if limit is not None:  # a step overran
+            self.zygote.sweep(client.km.provisioner.pid)
+            for task in (execution, getattr(client, "alive_poller", None)):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(execution, return_exceptions=True)
+        status = "timeout" if limit is not None else await _outcome(execution)
         run = CellRun(status, _find_reports(cell.outputs, nonce), time.monotonic() - started,
-                      getattr(self.client, "truncated", False), self.client.timeout)
+                      client.truncated, client.timeout if limit is None else limit)
         if status != "ok":
             await self.stop()
         return run
+
+
+FINISH_LIMIT = 5.0  # seconds a request may take to end after its last report
+
+
+async def _watch(client, steps, deadline):
+    """Return the time limit of the first step that overruns; the request is normally over
+    (and this cancelled) long before the final, open-ended wait runs out."""
+    boundary = 0
+    for count, seconds in [*steps, (None, FINISH_LIMIT)]:
+        boundary += count or 0
+        limit = max(0.0, min(seconds, deadline - time.monotonic()))
+        end = time.monotonic() + limit
+        while count is None or client.done < boundary:
+            remaining = end - time.monotonic()
+            if remaining <= 0:  # whole seconds, as a limit cut short by the budget is shown
+                return float(math.ceil(limit))
+            client.progress.clear()
+            try:
+                await asyncio.wait_for(client.progress.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+
+async def _outcome(execution):
+    try:
+        await execution
+        return "ok"
+    except CellTimeoutError:
+        return "timeout"
+    except (DeadKernelError, RuntimeError, asyncio.CancelledError):
+        return "crashed"
+    except Exception:  # e.g. "Invalid Signature": the kernel signs with a key of its own
+        return "crashed"  # choosing; it cannot be trusted further, so it is replaced
 
 
 def _find_reports(outputs, nonce):

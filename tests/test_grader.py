@@ -1,5 +1,6 @@
 """The grader's required properties, on the toy assignment (NumPy only, 7 points)."""
 import json
+import os
 import subprocess
 import sys
 import time
@@ -76,6 +77,52 @@ def test_exits_and_hangs_stop_one_task_only(toy_grader, toy_file, source, status
     assert result["tasks"]["task_9_2"]["status"] == status
     assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 0.0, "task_9_3": 2.0}
     assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize("misbehaviour,status,message", [
+    ("import os\n        os._exit(0)", "crashed", "the kernel died while running"),
+    ("while True: pass", "timeout", "exceeded the time limit of 5 s"),
+])
+def test_a_check_that_kills_or_hangs_loses_only_that_check(toy_grader, toy_file, misbehaviour,
+                                                           status, message):
+    # right on the public 1-d input; the hidden check's 2-d input triggers the misbehaviour
+    source = ("def relu(z):\n    if z.ndim == 2:\n        " + misbehaviour +
+              "\n    return np.maximum(z, 0.0)")
+    result = toy_grader.grade(toy_file({"task_9_2": source}), 9)
+    checks = result["tasks"]["task_9_2"]["checks"]
+    assert [c["status"] for c in checks] == ["passed", status]
+    assert message in checks[1]["messages"][0]
+    assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 1.0, "task_9_3": 2.0}
+
+
+def test_the_submission_budget_stops_and_skips(toy_templates, toy_file):
+    from grader.grade import Grader
+    grader = Grader(specs={9: toy.SPEC}, notebooks=toy_templates, budget=2.0)
+    try:
+        result = grader.grade(toy_file({"task_9_1": "import time\ntime.sleep(60)"}), 9)
+    finally:
+        grader.close()
+    first, rest = result["tasks"]["task_9_1"], list(result["tasks"].values())[1:]
+    assert first["status"] == "timeout" and "time limit of 2 s" in first["messages"][0]
+    assert [t["status"] for t in rest] == ["skipped", "skipped"] and result["total"] == 0
+    assert result["seconds"] < 10
+
+
+def test_grading_leaves_no_threads_sockets_or_folders_behind(toy_grader, toy_file):
+    import tempfile
+    import threading
+    from pathlib import Path
+    from grader.sandbox import SOCKET_ROOT
+    root = SOCKET_ROOT if toy_grader.zygote.isolate else Path(tempfile.gettempdir())
+    path = toy_file({"task_9_2": "import os\nos._exit(1)"})  # a crash, restarts included
+    toy_grader.grade(path, 9)
+    before = (threading.active_count(), len(os.listdir("/proc/self/fd")),
+              sorted(root.glob(f"k{toy_grader.zygote.slot}-*")))
+    for _ in range(3):
+        toy_grader.grade(path, 9)
+    after = (threading.active_count(), len(os.listdir("/proc/self/fd")),
+             sorted(root.glob(f"k{toy_grader.zygote.slot}-*")))
+    assert after == before
 
 
 def test_sys_exit_is_an_error_not_a_crash(toy_grader, toy_file):

@@ -36,10 +36,10 @@ def make_class(files, count, folder):
     return folder
 
 
-def grade(folder, out, jobs):
+def grade(folder, out, jobs, assignment=None):
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "grader", "grade", str(folder), "-o", str(out),
-                    "-j", str(jobs), "--no-progress", "--force"], check=True, cwd=REPO,
+                    "-j", str(jobs), "--no-progress", "--force"] + (["-a", assignment] if assignment else []), check=True, cwd=REPO,
                    stdout=subprocess.DEVNULL)
     return time.monotonic() - started
 
@@ -93,7 +93,7 @@ def main(argv=None):
         print(f"{'assignment':>10} {'grader/s':>9} {'baseline/s':>11} {'ratio':>7}")
         for number, group in sorted(by_assignment.items()):
             folder = make_class(group, args.per_assignment, work / f"a{number}")
-            ours = args.per_assignment / grade(folder, work / f"out-{number}", args.jobs)
+            ours = args.per_assignment / grade(folder, work / f"out-{number}", args.jobs, number)
             sample = sorted(folder.iterdir())[:args.baseline]
             theirs = len(sample) / baseline(sample, data_dir, args.jobs)
             print(f"{number:>10} {ours:9.2f} {theirs:11.3f} {ours / theirs:6.1f}x")

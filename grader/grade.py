@@ -323,8 +323,9 @@ def run(args):
         print(PARTIAL_SANDBOX, file=sys.stderr)
     try:
         paths = collect(args.paths)
-        if args.assignment is not None:
-            load_spec(args.assignment)
+        if args.assignment is not None and args.assignment not in available():
+            raise LookupError(f"no spec for assignment {args.assignment} "
+                              f"(have: {available() or 'none'})")
     except (FileNotFoundError, LookupError, ValueError) as error:
         print(f"error: {error}")
         return 2

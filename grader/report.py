@@ -27,8 +27,6 @@ from pathlib import Path
 
 import jinja2
 import markupsafe
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 SCHEMA = "nncourse-result/1"
 
@@ -449,6 +447,7 @@ def task_stats(graded):
 
 
 def _plot(results):
+    from matplotlib.figure import Figure  # here: grading workers import this module too
     graded = [r for r in results if r.get("status") == "graded"]
     groups = _by_assignment(graded)
     stats = task_stats(graded)
@@ -495,6 +494,7 @@ def _plot_totals(ax, groups, colours):
     ax.set_xlim(edges[0], edges[-1])
     ax.set_xlabel(label)
     ax.set_ylabel("submissions")
+    from matplotlib.ticker import MaxNLocator
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=9, loc="upper left")
@@ -519,6 +519,7 @@ def _plot_tasks(ax, graded, stats, colours):
     # Spec order from the top; room for at least 6 bars so a few do not look bloated.
     ax.set_ylim(max(len(tags), 6) - 0.5, -0.5)
     ax.set_xlim(0, 1.1)
+    from matplotlib.ticker import PercentFormatter
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.grid(axis="x", color="0.85")
     ax.set_axisbelow(True)

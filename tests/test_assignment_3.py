@@ -290,3 +290,20 @@ def grader(released):
 
 def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
     assignment_kit.assert_solution_100_blank_0(grader, 3, SOLUTION, released[1], tmp_path)
+
+
+def test_the_references_sgd_matches_torch_optim_exactly():
+    import torch
+    from grader.specs.a3_vanishing_gradients import _SGD
+    runs = []
+    for make in (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.5),
+                 lambda p: _SGD(p, lr=0.1, momentum=0.5)):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
+        opt, X = make(net.parameters()), torch.randn(16, 5)
+        for _ in range(5):
+            opt.zero_grad()
+            net(X).square().mean().backward()
+            opt.step()
+        runs.append([p.detach().clone() for p in net.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*runs))

@@ -25,11 +25,13 @@ _worker = None
 
 
 def collect(paths):
-    """The .ipynb files named by ``paths`` (files or folders), sorted; others are an error."""
+    """The .ipynb files named by ``paths`` (files or folders), sorted; others are an error.
+    Whatever in a folder is named .ipynb is kept, even a broken link or a pipe: grading
+    rejects it with a reason in the gradebook instead of skipping it unseen."""
     found = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix == ".ipynb" and p.is_file())
+            found += sorted(p for p in path.iterdir() if p.suffix == ".ipynb" and not p.is_dir())
         elif path.exists():
             found.append(path)
         else:

@@ -48,8 +48,9 @@ class Submission:
 
 def read_bytes(path):
     path = Path(path)
-    try:  # O_NOFOLLOW: a submitted symbolic link could point at any file of the grader's
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:  # O_NOFOLLOW: a submitted symbolic link could point at any file of the grader's;
+        # O_NONBLOCK: opening a named pipe would otherwise wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
     except OSError:
         raise SubmissionError("the file is a symbolic link, not a notebook" if path.is_symlink()
                               else "not a file") from None

@@ -125,6 +125,26 @@ def test_grading_leaves_no_threads_sockets_or_folders_behind(toy_grader, toy_fil
     assert after == before
 
 
+def test_links_and_pipes_in_a_class_folder_are_rejected_not_skipped(toy_grader, toy_file):
+    import signal
+    from grader.batch import collect
+    good = toy_file()
+    folder = good.parent
+    (folder / "Assignment_9_Gone_11111111.ipynb").symlink_to(folder / "missing.ipynb")
+    os.mkfifo(folder / "Assignment_9_Pipe_22222222.ipynb")
+    found = collect([folder])
+    assert [p.name for p in found] == sorted([good.name, "Assignment_9_Gone_11111111.ipynb",
+                                              "Assignment_9_Pipe_22222222.ipynb"])
+    signal.alarm(30)  # reading a pipe must not wait for a writer
+    try:
+        errors = {p.name: toy_grader.grade(p, 9)["error"] for p in found if p != good}
+    finally:
+        signal.alarm(0)
+    assert errors == {"Assignment_9_Gone_11111111.ipynb": "the file is a symbolic link, "
+                                                          "not a notebook",
+                      "Assignment_9_Pipe_22222222.ipynb": "not a file"}
+
+
 def test_sys_exit_is_an_error_not_a_crash(toy_grader, toy_file):
     result = toy_grader.grade(toy_file({"task_9_2": "import sys\nsys.exit(3)"}), 9)
     task = result["tasks"]["task_9_2"]

@@ -30,3 +30,38 @@ def assert_solution_100_blank_0(grader, number, solution, student, tmp_path):
     result = grader.grade(blank, number)
     assert result["status"] == "graded"
     assert result["total"] == 0
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def notebook_parts(nb):
+    """The imports cell's source and ``{tag: source}`` of the task cells of a notebook."""
+    imports = next(c.source for c in nb.cells if "imports" in tags(c))
+    tasks = {t: c.source for c in nb.cells for t in tags(c) if t.startswith("task_")}
+    return imports, tasks
+
+
+def grade_one(spec, imports, tag, source):
+    """Grade one task in-process: (points, max, results, cell report)."""
+    import dataclasses
+    from grader.selfcheck import grade_in_process
+    task = spec.task(tag)
+    points, results, cell = grade_in_process(dataclasses.replace(spec, tasks=[task]), imports,
+                                             {tag: source})[tag]
+    return points, task.points, results, cell
+
+
+def why(results):
+    return [m for r in results for m in r["messages"]]
+
+
+def assert_blank_scores_zero_in_process(spec, path):
+    """Every task of the released student notebook at ``path`` scores 0 (no sandbox)."""
+    import nbformat
+    from grader.selfcheck import grade_in_process
+    imports, tasks = notebook_parts(nbformat.read(path, as_version=4))
+    assert list(tasks) == [t.tag for t in spec.tasks]
+    graded = grade_in_process(spec, imports, tasks)
+    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(tasks, 0.0)

@@ -1,7 +1,5 @@
 """Assignment 2 (backpropagation): the spec, its checks, the mistake variants, the notebooks."""
-import dataclasses
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -19,28 +17,20 @@ SOLUTION = REPO / "solutions" / SPEC.solution_name
 TAGS = [task.tag for task in SPEC.tasks]
 
 
-def _tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
+_tags = assignment_kit.tags
 
 
 @pytest.fixture(scope="module")
 def solution():
     nb = nbformat.read(SOLUTION, as_version=4)
-    imports = [c.source for c in nb.cells if "imports" in _tags(c)]
-    tasks = {t: c.source for c in nb.cells for t in _tags(c) if t.startswith("task_")}
-    return nb, imports[0], tasks
+    return (nb, *assignment_kit.notebook_parts(nb))
 
 
 def _grade_one(imports, tag, source):
-    """Grade one task in-process: (points, max, results, cell report)."""
-    task = SPEC.task(tag)
-    spec = dataclasses.replace(SPEC, tasks=[task])
-    points, results, cell = grade_in_process(spec, imports, {tag: source})[tag]
-    return points, task.points, results, cell
+    return assignment_kit.grade_one(SPEC, imports, tag, source)
 
 
-def _why(results):
-    return [m for r in results for m in r["messages"]]
+_why = assignment_kit.why
 
 
 # ---------------------------------------------------------------- the spec and the notebook
@@ -178,13 +168,8 @@ def test_released_notebook_has_stubs_and_no_answers(released):
 
 
 def test_released_student_notebook_scores_zero_in_process(released):
-    _, path = released
-    nb = nbformat.read(path, as_version=4)
-    imports = next(c.source for c in nb.cells if "imports" in _tags(c))
-    tasks = {t: c.source for c in nb.cells for t in _tags(c) if t.startswith("task_")}
-    assert list(tasks) == TAGS
-    graded = grade_in_process(SPEC, imports, tasks)
-    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(TAGS, 0.0)
+    assert [t.tag for t in SPEC.tasks] == TAGS
+    assignment_kit.assert_blank_scores_zero_in_process(SPEC, released[1])
 
 
 @pytest.fixture(scope="module")

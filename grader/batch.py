@@ -19,7 +19,11 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import report
-from .sandbox import Limits
+from .constants import NOTEBOOKS, PARTIAL_SANDBOX
+from .grade import Grader
+from .result import SubmissionResult
+from .sandbox import Limits, full_isolation_available
+from .specs import available
 
 _worker = None
 
@@ -40,11 +44,13 @@ def collect(paths):
 
 
 def fingerprint(numbers, notebooks):
-    """Changes whenever a spec module or template changes, so stale results are regraded."""
-    from .specs import spec_file
+    """Changes whenever a spec, its probes or a template changes, so stale results are
+    regraded."""
+    from .specs import spec_files
     digest = hashlib.sha256()
     for number in sorted(numbers):
-        digest.update(Path(spec_file(number)).read_bytes())
+        for path in spec_files(number):
+            digest.update(path.read_bytes())
         for template in sorted(Path(notebooks).glob(f"Assignment_{number}_*.ipynb")):
             digest.update(template.read_bytes())
     return digest.hexdigest()[:16]
@@ -52,7 +58,6 @@ def fingerprint(numbers, notebooks):
 
 def _init_worker(counter, options):
     global _worker
-    from .grade import Grader
     with counter.get_lock():
         slot = counter.value
         counter.value += 1
@@ -61,36 +66,31 @@ def _init_worker(counter, options):
 
 def _grade_one(path, number, out_dir, stamp):
     result = _worker.grade(path, number)
-    result["fingerprint"] = stamp
+    result.fingerprint = stamp
     report.write_result(result, out_dir)
-    return result["file"], result["status"]
+    return result.file, result.status
 
 
 def _already_done(path, out_dir, stamp):
     try:
-        old = json.loads(report.result_path(out_dir, path.name).read_text())
+        old = SubmissionResult.from_dict(
+            json.loads(report.result_path(out_dir, path.name).read_text()))
     except (OSError, ValueError):
         return False
-    return old.get("fingerprint") == stamp and old.get("sha256") == \
+    return old.final and old.fingerprint == stamp and old.sha256 == \
         hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _failed(path, number, out_dir, stamp, reason):
     """Record a submission that crashed the grader itself, so nothing is silently lost."""
-    from .grade import SCHEMA, __version__
-    report.write_result({"schema": SCHEMA, "grader_version": __version__, "file": path.name,
-                         "sha256": None, "assignment": number, "student": {},
-                         "status": "rejected", "error": f"grader failure: {reason}",
-                         "flags": [], "total": 0.0, "max": 0.0, "tasks": {},
-                         "fingerprint": stamp}, out_dir)
+    result = SubmissionResult(file=path.name, assignment=number, fingerprint=stamp)
+    report.write_result(result.fail(reason).finish(), out_dir)
 
 
 def grade_all(paths, args):
-    from .specs import available
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from .grade import REPO
-    notebooks = args.templates or REPO / "notebooks"
+    notebooks = args.templates or NOTEBOOKS
     stamp = fingerprint([args.assignment] if args.assignment else available(), notebooks)
     todo = [p for p in paths if args.force or not _already_done(p, out_dir, stamp)]
     if len(todo) < len(paths):
@@ -148,3 +148,44 @@ def _dispatch(todo, number, out_dir, stamp, options, jobs, progress):
 def futures_done(futures, path):
     future = next(f for f, p in futures.items() if p == path)
     return future.done() and not future.cancelled() and future.exception() is None
+
+
+# ---------------------------------------------------------------- command line
+
+def add_arguments(parser):
+    parser.add_argument("paths", nargs="+", type=Path, metavar="SUBMISSION",
+                        help="a submitted .ipynb file, or a folder of them")
+    parser.add_argument("-a", "--assignment", type=int,
+                        help="assignment number (default: inferred from each notebook)")
+    parser.add_argument("-o", "--out", type=Path, default=Path("graded"),
+                        help="output folder for results, gradebook, feedback (default: graded)")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="parallel workers (default: number of cores)")
+    parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: spec)")
+    parser.add_argument("--budget", type=float, help="seconds per submission (default: spec)")
+    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                        help="memory a kernel may allocate (default: %(default)s)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade even submissions already graded with the same content")
+    parser.add_argument("--require-sandbox", action="store_true",
+                        help="refuse to run without the full sandbox (root, namespaces)")
+    parser.add_argument("--templates", type=Path,
+                        help="folder of the student templates (default: notebooks/)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args):
+    if not full_isolation_available():
+        if args.require_sandbox:
+            print("error: --require-sandbox: the full sandbox needs root on Linux with namespaces")
+            return 2
+        print(PARTIAL_SANDBOX, file=sys.stderr)
+    try:
+        paths = collect(args.paths)
+        if args.assignment is not None and args.assignment not in available():
+            raise LookupError(f"no spec for assignment {args.assignment} "
+                              f"(have: {available() or 'none'})")
+    except (FileNotFoundError, LookupError, ValueError) as error:
+        print(f"error: {error}")
+        return 2
+    return grade_all(paths, args)

@@ -33,7 +33,8 @@ def format_result(result, tasks=None):
 
 def run(args):
     import sys
-    from .grade import PARTIAL_SANDBOX, Grader
+    from .constants import PARTIAL_SANDBOX
+    from .grade import Grader
     from .sandbox import full_isolation_available
     if not full_isolation_available():
         print(PARTIAL_SANDBOX, file=sys.stderr)

@@ -1,23 +1,28 @@
 """The vocabulary of assignment specs: checks, tasks and assignments.
 
-A check is a few lines of *probe code* that run in the student's sandboxed kernel, in a copy
-of the task's namespace with the dict ``I`` (the check's inputs) bound; the probe stores plain
-results in the dict ``OUT``. The results come back as data (see ``wire.py``) and are judged
-here, in the trusted process, against expected values that never enter the sandbox.
+A check names a *probe*, a function in ``grader/probes/`` that runs in the student's sandboxed
+kernel: it calls the student's code on the check's inputs and returns what came back as plain
+data (see ``wire.py``). Everything else about a check stays here, in the trusted process:
+how its inputs are drawn, the reference that gives the expected values, and the judgement.
 
 Spec authors mostly use the short forms::
 
     value("X_xor", X_REF, dtype="float", points=2, public=True)
     call("relu", (np.array([-1.0, 2.0]),), ref=ref_relu, points=1, public=True)
-    call("relu", lambda rng: (rng.normal(size=(5, 3)),), ref=ref_relu, points=2)
+    call("relu", lambda rng: (rng.normal(size=(5, 3)),), ref=ref_relu, points=2)   # hidden
     boolean("tf_bias", False, points=1)           # +1 right, -1 wrong, 0 for None
-    probe("Linear.backward stores dW", CODE, inputs=make_inputs, ref=ref_fn, points=3)
+    probe("`Linear.backward` stores dW", "a2_backprop.linear_backward", inputs=make_inputs,
+          ref=ref_linear_backward, points=3)
 
-``inputs`` (a dict, or a function of a seeded ``numpy.random.Generator`` returning one) and
-``ref`` (a trusted function of the inputs returning the expected ``OUT``) are evaluated in
-the grader. ``verify(out, inputs, expected) -> list[str]`` replaces the default comparison
-for behaviour checks (hidden checks only).
+``inputs`` (a dict, or a function of a seeded ``numpy.random.Generator`` returning one) are
+the probe's keyword arguments; keys that start with an underscore are *trusted-only*: they are
+never sent to the kernel, only given to ``ref`` and ``verify`` (e.g. the labels of a test set
+whose predictions the probe returns). ``ref`` (a trusted function of the inputs) returns the
+expected observations; ``verify(out, inputs, expected) -> list[str]`` replaces the default
+comparison where behaviour is judged (recompute on this side whatever can be recomputed).
 """
+from __future__ import annotations
+
 import copy
 import hashlib
 from dataclasses import dataclass, field
@@ -28,17 +33,22 @@ import numpy as np
 from . import compare
 from .wire import Like
 
+try:  # inside the grader package; the self-check copy in a notebook builds plain dicts
+    from .result import CheckResult, Status, clip
+except ImportError:
+    CheckResult = Status = clip = None
+
 
 @dataclass
 class Check:
     label: str                      # what the student reads, e.g. "`relu` on a hidden batch"
-    code: str                       # probe code: reads I, assigns OUT (a dict)
+    probe: str                      # "common.call", or "<spec module>.<function>"
+    inputs: Any = None              # the probe's keyword arguments: dict or fn(rng) -> dict
     points: float = 1.0
     public: bool = False
-    inputs: Any = None              # dict or fn(rng) -> dict
-    ref: Callable | None = None     # fn(**inputs) -> expected OUT dict
-    expected: Any = None            # expected OUT dict, when no ref
-    requires: dict = field(default_factory=dict)   # OUT key -> Like, checked first
+    ref: Callable | None = None     # fn(**inputs) -> expected observations (a dict)
+    expected: Any = None            # expected observations, when no ref
+    requires: dict = field(default_factory=dict)   # observation key -> Like, checked first
     verify: Callable | None = None  # fn(out, inputs, expected) -> list of problems
     subject: str | None = None      # how messages name the answer, default: the label
     verb: str = "is"
@@ -46,6 +56,8 @@ class Check:
     atol: float = 1e-8
     timeout: float | None = None    # seconds; default: the assignment's cell_timeout
     negative: bool = False          # True/False question: right +p, wrong -p, None 0
+    covers: tuple = ()              # ids of the task's requirements this check enforces
+    id: str = ""                    # set by the task: "c0", "c1", ...
 
     def materialize(self, seed):
         """Return ``(inputs, expected)`` for this check, computed in the trusted process."""
@@ -56,8 +68,13 @@ class Check:
             expected = self.ref(**copy.deepcopy(inputs))
         return inputs, expected
 
+    @staticmethod
+    def kernel_inputs(inputs):
+        """The inputs the probe gets: trusted-only keys (``_name``) never leave the grader."""
+        return {k: v for k, v in inputs.items() if not k.startswith("_")}
+
     def judge(self, out, inputs, expected):
-        """Score a decoded ``OUT``: returns ``(points, problems)``."""
+        """Score decoded observations: returns ``(points, problems)``."""
         if self.negative:
             return _judge_boolean(out.get("value"), expected["value"], self.points,
                                   self.subject or self.label)
@@ -82,11 +99,9 @@ def _name(subject, key, keys):
 
 
 def _judge_boolean(answer, truth, points, subject):
+    answer = compare.plain_scalar(answer)
     if answer is None:
         return 0.0, [f"{subject}: not answered (0 points)"]
-    if isinstance(answer, (np.ndarray, np.bool_)) and np.ndim(answer) == 0 \
-            and np.asarray(answer).dtype.kind == "b":
-        answer = bool(answer)
     if type(answer) is not bool:
         return 0.0, [f"{subject} must be True, False or None, not {compare.describe(answer)}"]
     if answer == truth:
@@ -100,6 +115,11 @@ class Task:
     title: str
     checks: list
     min_points: float = 0.0         # negative marking never takes a task below this
+    requirements: dict = field(default_factory=dict)   # id -> what the statement requires
+
+    def __post_init__(self):
+        for index, check in enumerate(self.checks):
+            check.id = check.id or f"c{index}"
 
     @property
     def points(self):
@@ -123,6 +143,11 @@ class Assignment:
         return sum(t.points for t in self.tasks)
 
     @property
+    def probe_modules(self):
+        """The modules of grader/probes/ that this assignment's checks use (for preloading)."""
+        return sorted({c.probe.rpartition(".")[0] for t in self.tasks for c in t.checks})
+
+    @property
     def solution_name(self):
         return f"assignment_{self.number}_{self.slug}.ipynb"
 
@@ -141,26 +166,28 @@ class Assignment:
 
 # ---------------------------------------------------------------- short forms for specs
 
-def probe(label, code, *, inputs=None, ref=None, expected=None, points=1.0, public=False,
+def probe(label, name, *, inputs=None, ref=None, expected=None, points=1.0, public=False,
           **options):
-    """The general check: ``code`` runs in the kernel, ``ref``/``verify`` judge its OUT."""
-    return Check(label=label, code=code, inputs=inputs, ref=ref, expected=expected,
+    """The general check: probe ``name`` runs in the kernel, ``ref``/``verify`` judge it."""
+    return Check(label=label, probe=name, inputs=inputs, ref=ref, expected=expected,
                  points=points, public=public, **options)
 
 
 def value(name, expected=None, *, shape=None, dtype=None, kind="ndarray", points=1.0,
-          public=False, label=None, rtol=1e-6, atol=1e-8):
+          public=False, label=None, rtol=1e-6, atol=1e-8, covers=()):
     """Variable ``name`` exists and matches ``expected`` (and/or the given shape/dtype)."""
     requires = {}
     if shape is not None or dtype is not None or expected is None:
         requires["value"] = Like(kind, shape=shape, dtype=dtype)
-    return Check(label=label or f"`{name}`", code=f"OUT = {{'value': {name}}}",
+    return Check(label=label or f"`{name}`", probe="common.value", inputs={"name": name},
                  expected=None if expected is None else {"value": expected},
-                 requires=requires, points=points, public=public, rtol=rtol, atol=atol)
+                 requires=requires, points=points, public=public, rtol=rtol, atol=atol,
+                 covers=covers)
 
 
 def call(func, args=(), kwargs=None, *, ref=None, expected=None, points=1.0, public=False,
-         label=None, shape=None, dtype=None, kind="ndarray", rtol=1e-6, atol=1e-8, timeout=None):
+         label=None, shape=None, dtype=None, kind="ndarray", rtol=1e-6, atol=1e-8,
+         timeout=None, covers=()):
     """``func(*args, **kwargs)`` returns what ``ref(*args, **kwargs)`` returns.
 
     ``args`` may be a tuple or a function of a seeded generator returning a tuple (hidden,
@@ -168,9 +195,9 @@ def call(func, args=(), kwargs=None, *, ref=None, expected=None, points=1.0, pub
     """
     def inputs(rng):
         values = args(rng) if callable(args) else args
-        return {"args": list(values), "kwargs": dict(kwargs or {})}
+        return {"func": func, "args": list(values), "kwargs": dict(kwargs or {})}
 
-    def reference(args, kwargs):
+    def reference(func, args, kwargs):
         return {"value": ref(*args, **kwargs)}
 
     requires = {}
@@ -178,11 +205,11 @@ def call(func, args=(), kwargs=None, *, ref=None, expected=None, points=1.0, pub
         requires["value"] = Like(kind, shape=shape, dtype=dtype)
     if label is None:
         label = _call_label(func, args, kwargs, public)
-    return Check(label=label, code=f"OUT = {{'value': {func}(*I['args'], **I['kwargs'])}}",
-                 inputs=inputs, ref=reference if ref else None,
+    return Check(label=label, probe="common.call", inputs=inputs,
+                 ref=reference if ref else None,
                  expected=None if expected is None else {"value": expected},
                  requires=requires, points=points, public=public, verb="returned",
-                 rtol=rtol, atol=atol, timeout=timeout)
+                 rtol=rtol, atol=atol, timeout=timeout, covers=covers)
 
 
 def _call_label(func, args, kwargs, public):
@@ -202,47 +229,83 @@ def _short(value):
     return None
 
 
-def boolean(name, answer, *, points=1.0, label=None):
+def boolean(name, answer, *, points=1.0, label=None, covers=()):
     """A True/False answer variable with negative marking: +points, -points, or 0 for None."""
-    return Check(label=label or f"`{name}`", code=f"OUT = {{'value': {name}}}",
-                 expected={"value": bool(answer)}, points=points, negative=True)
+    return Check(label=label or f"`{name}`", probe="common.value", inputs={"name": name},
+                 expected={"value": bool(answer)}, points=points, negative=True,
+                 covers=covers)
 
 
 # ---------------------------------------------------------------- judging (trusted side)
 
+INTERFERED = "no result: your code interfered with the grader"
+
+
 def judge_report(check, report, inputs, expected):
-    """Turn the kernel's report for one check into a result dict for the student."""
+    """Turn the kernel's report for one check into a :class:`CheckResult` (a plain dict where
+    the result module is not available, in a notebook's self-check).
+
+    ``report`` is what the kernel sent for this check, or ``{"status": ..., "message": ...}``
+    made by the grader when the check was stopped. A report that does not have the shape the
+    kernel runtime produces can only come from code that tampered with it: the check gets no
+    points and says so."""
+    status, points, messages = _judge(check, report, inputs, expected)
+    if CheckResult is None:
+        return {"id": check.id, "label": check.label, "max": float(check.points),
+                "public": check.public, "points": points, "status": status,
+                "messages": messages}
+    return CheckResult(id=check.id, label=check.label, max=float(check.points),
+                       public=check.public, points=points, status=Status(status),
+                       messages=[clip(m) for m in messages])
+
+
+def _judge(check, report, inputs, expected):
+    if isinstance(report, dict) and "status" in report and "ok" not in report:  # the grader's
+        return report["status"], 0.0, [report.get("message") or "the check produced no result"]
+    if not _well_formed(report):
+        return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
+    if not report["ok"]:
+        return "error", 0.0, [error_message(check.label, report["error"])]
     from .wire import from_plain
-    result = {"label": check.label, "max": float(check.points), "public": check.public}
-    if report is None or report.get("status"):
-        status = (report or {}).get("status", "no result")
-        return {**result, "points": 0.0, "status": status,
-                "messages": [(report or {}).get("message", "the check produced no result")]}
-    if not report.get("ok"):
-        return {**result, "points": 0.0, "status": "error",
-                "messages": [error_message(check.label, report.get("error") or {})]}
     try:
         out = from_plain(report["out"])
-        out = out if isinstance(out, dict) else {}
+    except Exception:  # bytes that do not decode: not what the runtime sends
+        return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
+    if not isinstance(out, dict):
+        return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
+    try:
         points, found = check.judge(out, inputs, expected)
-    except Exception as error:  # malformed data from the kernel is the student's loss
-        points, found = 0.0, [f"{check.label}: the result could not be read ({error})"]
-    status = "passed" if points > 0 or (not found and points == 0) else "failed"
-    return {**result, "points": points, "status": status, "messages": found}
+    except Exception as error:  # an observation the spec did not foresee: the student's loss
+        points, found = 0.0, [f"{check.label}: the result could not be read "
+                              f"({type(error).__name__})"]
+    passed = points > 0 or (not found and points == 0)
+    return ("passed" if passed else "failed"), points, found
+
+
+def _well_formed(report):
+    if not isinstance(report, dict) or type(report.get("ok")) is not bool:
+        return False
+    if report["ok"]:
+        return "out" in report
+    error = report.get("error")
+    return (isinstance(error, dict) and isinstance(error.get("type"), str)
+            and isinstance(error.get("message"), str)
+            and (error.get("line") is None or type(error.get("line")) is int)
+            and type(error.get("in_check", False)) is bool)
 
 
 def error_message(label, error):
-    kind, text, line = error.get("type", "Error"), error.get("message", ""), error.get("line")
+    kind, text, line = error["type"][:80], error["message"][:300], error.get("line")
     if kind == "NameError":  # the usual cause: a name defined in another cell
-        where = f" in line {line} of your cell" if line and not error.get("in_check") else ""
+        where = f" in line {line} of your cell" if line else ""
         return (f"{label}: your code raised NameError{where}: {text} (each task is graded on "
                 "its own, after the imports cell only: define what it uses in the task's own cell)")
-    if error.get("in_check") and kind == "GraderError":
-        return f"{label}: {text}"
+    if error.get("in_check"):
+        return (f"{label}: the check could not use what your code returned ({kind}: {text})")
     where = f" in line {line} of your cell" if line else ""
     return f"{label}: your code raised {kind}{where}: {text}"
 
 
 def score_task(task, check_results):
-    total = sum(r["points"] for r in check_results)
+    total = sum(r.points if hasattr(r, "points") else r["points"] for r in check_results)
     return max(total, task.min_points)

@@ -5,7 +5,7 @@ import sys
 
 # command -> (module implementing add_arguments(parser) and run(args) -> exit code, help)
 COMMANDS = {
-    "grade": ("grader.grade", "grade one submission or a folder of submissions"),
+    "grade": ("grader.batch", "grade one submission or a folder of submissions"),
     "check": ("grader.checkcmd", "run an assignment's checks on a notebook, print the verdicts"),
     "release": ("grader.release", "regenerate student notebooks in notebooks/ from solutions/"),
     "examples": ("grader.examples", "regenerate the bundled example class in data/examples/"),

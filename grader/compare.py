@@ -2,8 +2,9 @@
 
 ``problems(actual, expected, subject)`` returns a list of sentences for the student (empty
 when the answer is right). ``subject`` names what is being judged, e.g. "`W1`" or
-"`sigmoid_grad(0)`". With ``reveal=False`` (hidden checks) no expected value is ever
-printed, only shapes, types and the size of the error.
+"`sigmoid_grad(0)`". With ``reveal=False`` (hidden checks) no expected value and no size of
+an error is ever printed, only shapes, types and which entries are wrong: a hidden check must
+not work as an oracle that a student queries with one submission after another.
 
 Shipped into student notebooks with the self-checks: standard library and NumPy only.
 """
@@ -30,12 +31,14 @@ def describe(value):
     return f"a {type(value).__name__}"
 
 
-def _show(value):
+def _show(value, limit=120):
     if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=4, separator=", ", threshold=12)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return repr(value)
+        text = np.array2string(value, precision=4, separator=", ", threshold=12)
+    elif isinstance(value, float):
+        text = f"{value:.6g}"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"   # it may be the student's
 
 
 def _is_number(value):
@@ -44,13 +47,35 @@ def _is_number(value):
     return type(value) in (int, float)
 
 
-def _plain_scalar(value):
-    """NumPy scalars (genuine ones: the decoder makes no subclasses) compare as Python ones."""
+def plain_scalar(value):
+    """The one coercion of answers: NumPy scalars, 0-d arrays and one-element tensors of
+    numbers are taken as the Python number (or bool) they hold, so a student may answer with
+    any of them where a number is asked for. Genuine types only: the decoder makes none
+    else."""
+    if isinstance(value, Tensor) and value.array.size == 1 and value.array.ndim <= 1:
+        value = value.array.reshape(())
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
+        value = value[()]
     return value.item() if isinstance(value, np.generic) else value
 
 
+def plain_numbers(value):
+    """A sequence of numbers (list, tuple, 1-D array or tensor) as a 1-D float array; None if
+    it is anything else."""
+    if isinstance(value, Tensor):
+        value = value.array
+    if isinstance(value, (list, tuple)):
+        items = [plain_scalar(v) for v in value]
+        if not all(type(v) in (int, float) for v in items):
+            return None
+        return np.array(items, dtype=float)
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
+        return value.astype(float)
+    return None
+
+
 def _match_like(actual, like, subject):
-    actual = _plain_scalar(actual)
+    actual = plain_scalar(actual)
     kind = like.kind
     if kind == "ndarray" and not isinstance(actual, np.ndarray):
         return [f"{subject} is {describe(actual)}, expected a NumPy array"]
@@ -91,11 +116,7 @@ def _numbers(actual, expected, subject, verb, rtol, atol, reveal):
         return []
     wrong = "has wrong values" if verb == "is" else f"{verb} wrong values"
     if not reveal:
-        if (np.isfinite(a) != np.isfinite(e)).any():
-            return [f"{subject} {wrong}: nan or inf where finite numbers were expected"
-                    if not np.isfinite(a).all() else f"{subject} {wrong}"]
-        err = float(np.max(np.abs(a - e)))
-        return [f"{subject} {wrong} (largest error {err:.3g})"]
+        return [_where_wrong(a, e, subject, wrong, rtol, atol)]
     if a.ndim == 0 or a.size <= 12:
         return [f"{subject} {verb} {_show(actual)}, expected {_show(expected)}"]
     diff = np.abs(a - e)
@@ -104,11 +125,23 @@ def _numbers(actual, expected, subject, verb, rtol, atol, reveal):
             f"it is {a[where]:.6g}, expected {e[where]:.6g}"]
 
 
+def _where_wrong(a, e, subject, wrong, rtol, atol):
+    """Which entries are wrong, by position only: nothing about the expected values."""
+    if not np.isfinite(a).all() and np.isfinite(e).all():
+        return f"{subject} {wrong}: nan or inf where finite numbers were expected"
+    if a.ndim == 0:
+        return f"{subject} {wrong}"
+    bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+    first = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else ()
+    return (f"{subject} {wrong}: {int(bad.sum())} of {a.size} entries are wrong (the first at "
+            f"index {first if len(first) > 1 else first[0]})")
+
+
 def problems(actual, expected, subject, verb="is", rtol=1e-6, atol=1e-8, reveal=True):
     """Sentences describing how ``actual`` differs from ``expected`` (empty if it matches)."""
     if isinstance(expected, Like):
         return _match_like(actual, expected, subject)
-    actual, expected = _plain_scalar(actual), _plain_scalar(expected)
+    actual, expected = plain_scalar(actual), plain_scalar(expected)
     if isinstance(actual, Unsupported):
         return [f"{subject} {verb} {describe(actual)}, which the grader does not accept here"]
     if expected is None or isinstance(expected, (bool, np.bool_)):

@@ -3,33 +3,33 @@
     load      read and validate the file, identity from its name     (submission.py)
     rebuild   take only the task cells' sources, the rest from the template
     run       per task, in a fresh namespace of a sandboxed kernel:  (runner.py, sandbox.py)
-              the imports cell, the student's cell, then each check's probe
+              one request runs the imports cell and the student's cell; once it has ended,
+              a second request runs the task's probes on the task's own inputs
     check     judge the plain-data reports in this trusted process   (checks.py, compare.py)
-    report    a result dict (schema nncourse-result/1)                (report.py writes files)
+    result    a typed SubmissionResult                                (result.py; report.py
+                                                                       writes the files)
+
+Nothing of a task's checks reaches the kernel before the task's cell has finished, and no
+request carries another task's inputs, a reference solution or an expected value.
 """
+from __future__ import annotations
+
 import asyncio
-import sys
-import datetime
 import json
 import time
 from pathlib import Path
 
 import nbformat
 
-from . import __version__
 from .checks import judge_report, score_task
+from .constants import NOTEBOOKS
+from .result import Status, SubmissionResult, Student, TaskResult, clip
 from .runner import KernelSession
 from .sandbox import Limits, SandboxUnavailable, Zygote
 from .specs import available, load_spec
 from .submission import SubmissionError, check_belongs, detect_assignment, load, \
     task_sources, template_parts
 from .wire import to_plain
-
-SCHEMA = "nncourse-result/1"
-PARTIAL_SANDBOX = ("warning: not root (or no Linux namespaces): kernels run with resource limits "
-                   "only, as your own user, with network and files reachable; use "
-                   "--require-sandbox to refuse instead")
-REPO = Path(__file__).resolve().parent.parent
 
 
 class Grader:
@@ -40,10 +40,12 @@ class Grader:
                  specs=None, isolate=None):
         self.specs = specs or {n: load_spec(n) for n in (numbers or available())}
         self.cell_timeout, self.budget, self.public_only = cell_timeout, budget, public_only
-        self.notebooks = Path(notebooks or REPO / "notebooks")
+        self.notebooks = Path(notebooks or NOTEBOOKS)
         self.templates = {n: self._template(spec) for n, spec in self.specs.items()}
-        preload = sorted({m for spec in self.specs.values() for m in spec.preload})
-        self.zygote = Zygote(preload, slot=slot, limits=limits or Limits(), hide=hide,
+        preload = {m for spec in self.specs.values() for m in spec.preload}
+        preload |= {f"grader.probes.{m}" for spec in self.specs.values()
+                    for m in spec.probe_modules}
+        self.zygote = Zygote(sorted(preload), slot=slot, limits=limits or Limits(), hide=hide,
                              isolate=isolate)
         if require_sandbox and not self.zygote.isolate:
             self.zygote.close()
@@ -62,59 +64,52 @@ class Grader:
     def close(self):
         self.zygote.close()
 
-    def grade(self, path, number=None):
-        """Grade one file; returns the result dict. Never raises for a bad submission."""
+    def grade(self, path, number=None, *, file=None) -> SubmissionResult:
+        """Grade one file. ``file`` is how results name it (default: the file's name). Never
+        raises for a bad submission: a bad file is rejected, a failure of the grader itself
+        is recorded as such."""
         started = time.monotonic()
-        result = {"schema": SCHEMA, "grader_version": __version__, "file": Path(path).name,
-                  "sha256": None, "assignment": number, "student": {}, "status": "graded",
-                  "error": None, "flags": [], "total": 0.0, "max": 0.0, "tasks": {}}
+        result = SubmissionResult(file=file or Path(path).name, assignment=number)
+        spec = None
         try:
             sub = load(path)
-            result.update(sha256=sub.sha256, student=sub.identity, flags=sub.flags)
+            result.sha256, result.flags = sub.sha256, sub.flags
+            result.student = Student(**sub.identity)
             number = number or detect_assignment(sub, self.specs)
             if number not in self.specs:
                 raise SubmissionError("cannot tell which assignment this is; "
                                       "name it Assignment_N_NameSurname_12345678.ipynb")
-            result["assignment"] = number
-            result["max"] = self.specs[number].points
+            spec = self.specs[number]
+            result.assignment, result.max = number, spec.points
             check_belongs(sub, number)
             imports, template_tasks = self.templates[number]
             sources = task_sources(sub, template_tasks)
-            result["tasks"] = asyncio.run(self._run(self.specs[number], imports, sources))
+            result.tasks = asyncio.run(SubmissionRun(self, spec, imports, sources).run())
         except SubmissionError as error:
-            result.update(status="rejected", error=str(error), tasks={})
+            result.reject(str(error))
         except Exception as error:  # the grader's own fault: recorded, never fatal to a batch
-            message = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-            result.update(status="rejected", error=f"grader failure: {message}", tasks={})
-        spec = self.specs.get(result["assignment"])
-        total = sum(t["points"] for t in result["tasks"].values())
-        result["total"] = max(total, spec.min_total) if spec else 0.0
-        result["seconds"] = round(time.monotonic() - started, 3)
-        result["graded_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds")
-        return result
+            result.fail(f"{type(error).__name__}: {error}")
+        return result.finish(spec.min_total if spec else 0.0, time.monotonic() - started)
 
-    async def _run(self, spec, imports, sources):
-        return await SubmissionRun(self, spec, imports, sources).run()
-
-    def materialize(self, spec, tag, index, check):
-        """Inputs (as sent to the kernel) and expected values, computed once per process."""
-        key = (spec.number, tag, index)
+    def material(self, spec, task, index, check):
+        """``(inputs as sent to the kernel, inputs, expected)`` of a check, computed once per
+        process: references can be slow, and every submission uses the same."""
+        key = (spec.number, task.tag, index)
         if key not in self._materialized:
-            inputs, expected = check.materialize(spec.check_seed(tag, index))
-            self._materialized[key] = (json.dumps(to_plain(inputs)), inputs, expected)
+            inputs, expected = check.materialize(spec.check_seed(task.tag, index))
+            self._materialized[key] = (to_plain(check.kernel_inputs(inputs)), inputs, expected)
         return self._materialized[key]
 
 
 class SubmissionRun:
-    """Run and judge every task of one submission.
+    """Run and judge every task of one submission, one task at a time.
 
-    One kernel request normally runs it all: per task, a fresh namespace, the imports cell
-    and the student's cell (one step), then the task's checks (one step, reported check by
-    check). Each step has its own time limit, enforced from the grader by watching the
-    reports arrive (``KernelSession.call``). When a step overruns or the kernel dies, the
-    finished reports are kept, the step in progress is marked, and the rest runs in a fresh
-    kernel.
+    Per task, one request runs the imports cell and the student's cell in a fresh namespace;
+    after it has ended, a second request runs the task's probes, reporting check by check.
+    Each step has its own time limit, enforced from the grader by watching the reports
+    arrive (``KernelSession.call``). When a step overruns or the kernel dies, the finished
+    reports are kept, the step in progress is marked, and the rest runs in a fresh kernel
+    (where the task's cell is run again first).
     """
 
     def __init__(self, grader, spec, imports, sources):
@@ -122,211 +117,171 @@ class SubmissionRun:
         self.session = KernelSession(grader.zygote)
         self.deadline = time.monotonic() + (grader.budget or spec.budget)
         self.limit = grader.cell_timeout or spec.cell_timeout
-        self.tasks = [TaskState(spec.task(src.tag), src, grader.public_only) for src in sources]
+        self.tasks = [TaskState(spec, spec.task(src.tag), src, grader.public_only)
+                      for src in sources]
+        self.ready = None    # the task whose cell last ran in the current kernel
 
-    async def run(self):
-        todo = [t for t in self.tasks if t.src.source is not None]
-        for task in self.tasks:
-            if task.src.source is None:
-                task.fail("not code" if "not code" in task.src.problem else "missing",
-                          task.src.problem)
+    async def run(self) -> dict[str, TaskResult]:
         try:
-            while todo:
-                if self.deadline <= time.monotonic():
-                    for task in todo:
-                        task.give_up()
-                    break
-                todo = await self._round(todo)
+            for task in self.tasks:
+                await self._task(task)
         finally:
             await self.session.stop()
-        return {t.tag: t.entry for t in self.tasks}
+        return {t.tag: t.result for t in self.tasks}
 
-    async def _round(self, todo):
-        """One kernel request for ``todo``; returns the tasks with work left."""
-        if todo[0].suspect is not None:  # a retry after a crash: that task alone, so that its
-            todo, rest = todo[:1], todo[1:]  # reports are all delivered when the request ends
-        else:
-            rest = []
-        plan, steps = [], []
-        for task in todo:
-            task.material = [self.grader.materialize(self.spec, task.tag, i, c)
-                             for i, c in task.pending]
-            plan.append({"seed": self.spec.check_seed(task.tag, -1), "cell_file": task.cell_file,
-                         "source": task.src.source,
-                         "probes": [(c.code, m[0], self.spec.check_seed(task.tag, i))
-                                    for (i, c), m in zip(task.pending, task.material)]})
-            steps.append((1, self.limit))
-            if task.pending:  # one limit for all checks of a task, unless one asks for more
-                steps.append((len(task.pending),
-                              max([self.limit] + [c.timeout or 0 for _, c in task.pending])))
-        run = await self.session.call("run_tasks", self.imports, json.dumps(plan), steps=steps,
+    def _time_left(self):
+        return self.deadline > time.monotonic()
+
+    async def _task(self, task):
+        if task.src.source is None:
+            task.fail(task.src.status, task.src.problem)
+            return
+        if not self._time_left():
+            return task.give_up()
+        if not await self._run_cell(task):
+            return
+        while task.pending:
+            if not self._time_left():
+                return task.give_up()
+            if self.ready != task.tag and not await self._run_cell(task, again=True):
+                return
+            await self._run_checks(task)
+
+    async def _run_cell(self, task, again=False):
+        """Run the task's cell in a fresh namespace; False when nothing more can run."""
+        step = (task.tag, "cell")
+        request = json.dumps({"task": task.tag, "seed": self.spec.check_seed(task.tag, -1),
+                              "imports": self.imports, "cell_file": task.cell_file,
+                              "source": task.src.source})
+        run = await self.session.call("run_cell", request, steps=[(step, self.limit)],
                                       deadline=self.deadline)
-        # where the kernel was stopped: the first step not reported (None if it finished)
-        stop = None if run.status == "ok" else \
-            next((i for i in range(sum(n for n, _ in steps)) if i not in run.reports), None)
-        left, base = [], 0
-        for task in todo:
-            if stop is not None and stop < base:
-                left.append(task)  # not reached
-                continue
-            task.absorb(run, base, stop)
-            base += 1 + len(task.material)
-            if task.pending or task.suspect == "cell":
-                left.append(task)
-        return left + rest
+        self.ready = task.tag if run.status == "ok" else None
+        report = run.reports.get(step)
+        if report is None and run.status == "crashed" and task.cell_retries == 0:
+            task.cell_retries += 1      # the report may have been lost as the kernel died
+            return await self._run_cell(task, again)
+        if report is None:
+            status, message = _stopped(run, "your cell")
+            if again:   # the cell had run before: its result stands, the checks cannot run
+                task.result.messages.append(message)
+                task.give_up()
+                return False
+            task.fail(status, message)
+            return False
+        if not _cell_report_ok(report):
+            self.ready = None
+            task.fail(Status.INTERFERED, f"your cell: {_INTERFERED}")
+            return False
+        if not report["imports"]["ok"]:
+            task.fail(Status.ERROR, "the imports cell failed in the grader; this is not your "
+                                    "fault: tell your instructor")
+            return False
+        if not again:
+            task.cell_done(report["cell"], run.truncated)
+        return True
+
+    async def _run_checks(self, task):
+        checks = [task.suspect] if task.suspect is not None else task.pending
+        material = {c.id: self.grader.material(self.spec, task.task, i, c) for i, c in checks}
+        request = json.dumps({"task": task.tag, "cell_file": task.cell_file, "checks": [
+            {"id": c.id, "probe": c.probe, "inputs": material[c.id][0],
+             "seed": self.spec.check_seed(task.tag, i)} for i, c in checks]})
+        steps = [((task.tag, c.id), max(self.limit, c.timeout or 0)) for _, c in checks]
+        run = await self.session.call("run_checks", request, steps=steps,
+                                      deadline=self.deadline)
+        self.ready = task.tag if run.status == "ok" else None
+        for index, check in checks:
+            key = (task.tag, check.id)
+            report = run.reports.get(key)
+            if report is None and run.status != "ok" and key != run.stopped_at:
+                break                         # not reached: runs in the next request
+            if report is None and run.status == "crashed" and task.suspect is None:
+                task.suspect = (index, check)  # run it once more, alone, before blaming it
+                break
+            if report is None:
+                status, message = _stopped(run, check.label) if run.status != "ok" else \
+                    ("interfered", f"{check.label}: {_INTERFERED}")
+                report = {"status": status, "message": message}
+            _, inputs, expected = material[check.id]
+            task.checked(index, judge_report(check, report, inputs, expected))
 
 
 class TaskState:
     """One task's result as it builds up over one or more kernel requests."""
 
-    def __init__(self, task, src, public_only):
+    def __init__(self, spec, task, src, public_only):
         self.task, self.src, self.tag, self.cell_file = task, src, task.tag, f"<{task.tag}>"
         self.pending = [(i, c) for i, c in enumerate(task.checks) if c.public or not public_only]
-        self.results, self.prepared, self.material = {}, False, []
-        self.suspect = None  # the step that was running when the kernel died, if any
-        self.entry = {"title": task.title, "points": 0.0, "max": task.points,
-                      "status": "ok", "messages": [], "checks": []}
+        self.results = {}
+        self.suspect = None        # (index, check) that was running when the kernel died
+        self.cell_retries = 0
+        self.started = False       # whether the cell has reported once
+        self.result = TaskResult(tag=task.tag, title=task.title, max=task.points)
 
-    def absorb(self, run, base, stop):
-        """Take this task's reports (the cell's at ``base``, then one per pending check)."""
-        if self._retry(run, stop, base):
-            return
-        report = run.reports.get(base)
-        if report is None:
-            return self._cell_stopped(run)
-        if not report.get("imports", {}).get("ok"):
-            return self.fail("error", "the imports cell failed in the grader; this is not your "
-                                      "fault: tell your instructor")
-        if not self.prepared:
-            self.prepared = True
-            cell = report.get("cell") or {}
-            if not cell.get("ok"):
-                self.entry["status"] = "error"
-                self.entry["messages"].append(_cell_error(cell.get("error") or {}))
-            if base in run.truncated:
-                self.entry["messages"].append("your cell printed too much; output was cut")
-        for slot, ((index, check), (_, inputs, expected)) in enumerate(
-                zip(self.pending, self.material), start=base + 1):
-            if stop is not None and slot > stop or self._retry(run, stop, slot, index):
-                break
-            report = run.reports.get(slot)
-            if report is None and slot == stop:
-                status, message = _stopped(run, check.label)
-                report = {"status": status, "message": message}
-            self.results[index] = judge_report(check, report, inputs, expected)
+    def cell_done(self, cell, truncated):
+        self.started = True
+        if cell is None or not cell.get("ok"):
+            self.result.status = Status.ERROR
+            self.result.messages.append(_cell_error((cell or {}).get("error") or {}))
+        if truncated:
+            self.result.messages.append("your cell printed too much; output was cut")
+
+    def checked(self, index, check_result):
+        self.results[index] = check_result
+        if self.suspect is not None and self.suspect[0] == index:
+            self.suspect = None
         self._settle()
 
-    def _retry(self, run, stop, slot, step="cell"):
-        """Whether the step at ``slot`` must run again before it is judged.
-
-        When the kernel dies, the reports of steps that finished just before can be lost on
-        the way; so the step that seems to have crashed is run once more (in a request of
-        its own) and blamed only if it crashes again."""
-        if run.status == "crashed" and slot == stop and self.suspect != step:
-            self.suspect = step
-            return True
-        if self.suspect == step:  # it has run again: reported now, or blamed now
-            self.suspect = None
-        return False
-
-    def _cell_stopped(self, run):
-        status, message = _stopped(run, "your cell")
-        if not self.prepared:
-            return self.fail(status, message)
-        # a fresh kernel re-ran a cell that had worked before, and it did not finish this time
-        self.entry["messages"].append(message)
-        self.give_up()
-
     def give_up(self):
-        """Nothing more can run (time budget spent or the cell failed on a re-run)."""
-        if not self.prepared:
-            return self.fail("skipped", "not run: this submission used up its time budget")
+        """Nothing more can run (time budget spent, or the cell failed on a re-run)."""
+        if not self.started:
+            return self.fail(Status.SKIPPED, "not run: this submission used up its time budget")
         for index, check in self.pending:
-            self.results[index] = _not_run(check, "not run: the kernel could not be restarted "
-                                                  "in the time left")
+            self.results[index] = _not_run(check, "not run: the submission's time budget ran "
+                                                  "out, or the kernel could not be restarted")
         self._settle()
 
     def _settle(self):
         self.pending = [(i, c) for i, c in self.pending if i not in self.results]
-        self.entry["checks"] = [self.results[i] for i in sorted(self.results)]
-        self.entry["points"] = score_task(self.task, self.entry["checks"])
+        self.result.checks = [self.results[i] for i in sorted(self.results)]
+        self.result.points = score_task(self.task, self.result.checks)
 
     def fail(self, status, message):
         self.pending = []
-        self.entry.update(status=status, points=0.0)
-        self.entry["messages"].append(message)
-        self.entry["checks"] = [{**_not_run(c, ""), "messages": []} for c in self.task.checks]
+        self.result.status, self.result.points = Status(status), 0.0
+        self.result.messages.append(clip(message))
+        self.result.checks = [_not_run(c, None) for c in self.task.checks]
+        return self
+
+
+_INTERFERED = "no result: your code interfered with the grader"
+
+
+def _cell_report_ok(report):
+    imports, cell = report.get("imports"), report.get("cell", False)
+    return (isinstance(imports, dict) and type(imports.get("ok")) is bool
+            and (cell is None or isinstance(cell, dict) and type(cell.get("ok")) is bool))
 
 
 def _not_run(check, message):
-    return {"label": check.label, "points": 0.0, "max": float(check.points),
-            "public": check.public, "status": "not run", "messages": [message]}
+    result = judge_report(check, {"status": "not run", "message": message or ""}, None, None)
+    result.messages = [message] if message else []
+    return result
 
 
 def _stopped(run, what):
+    if run.flooded:
+        return "interfered", f"{what}: {_INTERFERED} (it sent more output than the grader reads)"
     if run.status == "timeout":
         # the limit, not the time it took to stop: feedback must not vary with the load
         return "timeout", f"{what} exceeded the time limit of {run.limit:g} s and was stopped"
     if run.status == "crashed":
         return "crashed", (f"the kernel died while running {what} (exit(), os._exit(), a "
                            "crash or the memory limit); it was restarted for what follows")
-    return "no result", f"{what} did not report a result (were built-ins replaced?)"
+    return "interfered", f"{what}: {_INTERFERED}"
 
 
 def _cell_error(error):
-    where = f" in line {error['line']}" if error.get("line") else ""
-    return f"your cell raised {error.get('type', 'an error')}{where}: {error.get('message', '')}"
-
-
-# ---------------------------------------------------------------- API and command line
-
-_GRADERS = {}
-
-
-def grade_file(path, assignment=None, **options):
-    """Grade one notebook and return its result dict (reuses one warm grader per options)."""
-    key = tuple(sorted(options.items()))
-    if key not in _GRADERS:
-        _GRADERS[key] = Grader(**options)
-    return _GRADERS[key].grade(path, assignment)
-
-
-def add_arguments(parser):
-    parser.add_argument("paths", nargs="+", type=Path, metavar="SUBMISSION",
-                        help="a submitted .ipynb file, or a folder of them")
-    parser.add_argument("-a", "--assignment", type=int,
-                        help="assignment number (default: inferred from each notebook)")
-    parser.add_argument("-o", "--out", type=Path, default=Path("graded"),
-                        help="output folder for results, gradebook, feedback (default: graded)")
-    parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="parallel workers (default: number of cores)")
-    parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: spec)")
-    parser.add_argument("--budget", type=float, help="seconds per submission (default: spec)")
-    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
-                        help="memory a kernel may allocate (default: %(default)s)")
-    parser.add_argument("--force", action="store_true",
-                        help="regrade even submissions already graded with the same content")
-    parser.add_argument("--require-sandbox", action="store_true",
-                        help="refuse to run without the full sandbox (root, namespaces)")
-    parser.add_argument("--templates", type=Path,
-                        help="folder of the student templates (default: notebooks/)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def run(args):
-    from .batch import grade_all, collect
-    from .sandbox import full_isolation_available
-    if not full_isolation_available():
-        if args.require_sandbox:
-            print("error: --require-sandbox: the full sandbox needs root on Linux with namespaces")
-            return 2
-        print(PARTIAL_SANDBOX, file=sys.stderr)
-    try:
-        paths = collect(args.paths)
-        if args.assignment is not None and args.assignment not in available():
-            raise LookupError(f"no spec for assignment {args.assignment} "
-                              f"(have: {available() or 'none'})")
-    except (FileNotFoundError, LookupError, ValueError) as error:
-        print(f"error: {error}")
-        return 2
-    return grade_all(paths, args)
+    where = f" in line {error['line']}" if type(error.get("line")) is int else ""
+    kind, text = str(error.get("type", "an error"))[:80], str(error.get("message", ""))[:300]
+    return f"your cell raised {kind}{where}: {text}"

@@ -1,22 +1,30 @@
 """Code that runs *inside* the student's kernel (or notebook, for self-checks).
 
-It executes a cell's source or a check's probe code in a namespace and reports what
-happened as plain data. It decides nothing: every verdict is made by the trusted grader
-from these reports, so a student who tampers with this module only loses their own results.
+It runs a task's cell, then, in a later request, the task's probes: small functions from
+``grader/probes/`` that call the student's code on the check's inputs and return what came
+back. It reports what happened as plain data and decides nothing: every verdict is made by
+the trusted grader from these reports, so a student who tampers with this module only loses
+their own results.
+
+What the kernel ever receives: the imports cell, the student's cell, and for each check the
+name of its probe and the inputs that the probe's call needs. Never a reference solution, an
+expected value or another task's inputs.
 
 Standard library and NumPy only (it is also shipped into student notebooks).
 """
+import importlib
+import json
 import linecache
 import random
 import sys
 import traceback
 
 try:
-    from .wire import to_plain
+    from .wire import from_plain, to_plain
 except ImportError:  # exec'd into a notebook's self-check cell after wire.py
     pass
 
-CHECK_FILE = "<check>"
+PROBES = __name__.rpartition(".")[0] + ".probes"    # grader.probes, or the notebook's copy
 
 
 def seed_everything(seed):
@@ -33,6 +41,14 @@ def seed_everything(seed):
             torch.cuda.manual_seed_all(seed)
 
 
+class Namespace(dict):
+    """A task's variables as a probe sees them: a missing name is the NameError the student
+    would see in a notebook, not a KeyError from the grader's machinery."""
+
+    def __missing__(self, name):
+        raise NameError(f"name {name!r} is not defined")
+
+
 def _safe_text(value, limit=300):
     try:
         return str(value)[:limit]
@@ -40,16 +56,21 @@ def _safe_text(value, limit=300):
         return "(the error message could not be shown)"
 
 
+def _probe_file(filename):
+    return "/probes/" in filename.replace("\\", "/") or filename.startswith("<nncourse_selfcheck")
+
+
 def describe_error(error, cell_file):
-    """Type, message and the line of the student's cell where ``error`` happened."""
+    """Type, message and the line of the student's cell where ``error`` happened; ``in_check``
+    when it was raised by the probe itself (what the student's code returned did not fit)."""
     frames = traceback.extract_tb(error.__traceback__)
     lines = [f.lineno for f in frames if f.filename == cell_file]
     if isinstance(error, SyntaxError) and error.filename == cell_file:
         lines.append(error.lineno)
     kind = type(error)
-    return {"type": getattr(kind, "__name__", "Exception"), "message": _safe_text(error),
-            "line": lines[-1] if lines else None,
-            "in_check": bool(frames) and frames[-1].filename == CHECK_FILE}
+    return {"type": _safe_text(getattr(kind, "__name__", "Exception"), 80),
+            "message": _safe_text(error), "line": lines[-1] if lines else None,
+            "in_check": bool(frames) and _probe_file(frames[-1].filename)}
 
 
 def _compile(source, filename, transform):
@@ -66,26 +87,24 @@ def run_source(source, filename, namespace, transform=None):
     return {"ok": True}
 
 
-def run_probe(code, inputs, namespace, cell_file, seed=0):
-    """Run a check's probe code with ``I = inputs`` in a copy of ``namespace``.
+def resolve(probe):
+    """The probe function named ``"module.function"`` (module inside grader/probes/)."""
+    module, _, function = probe.rpartition(".")
+    return getattr(importlib.import_module(f"{PROBES}.{module}"), function)
 
-    Returns ``{"ok": True, "out": <plain data>}`` or ``{"ok": False, "error": ...}``.
-    """
-    scope = dict(namespace)
-    scope["I"] = inputs
+
+def run_probe(probe, inputs, namespace, cell_file, seed=0):
+    """Call ``probe(Namespace(namespace), **inputs)``; returns ``{"ok": True, "out": <plain
+    data>}`` or ``{"ok": False, "error": ...}``."""
     seed_everything(seed)
     try:
-        exec(_compile(code, CHECK_FILE, None), scope)
-        out = scope.get("OUT")
-        if type(out) is not dict:
-            return {"ok": False, "error": {"type": "GraderError", "line": None, "in_check": True,
-                                           "message": "the check produced no result"}}
+        out = probe(Namespace(namespace), **inputs)
         return {"ok": True, "out": to_plain(out)}
     except BaseException as error:
         return {"ok": False, "error": describe_error(error, cell_file)}
 
 
-# ------------------------------------------------ entry points called by the grader's cells
+# ------------------------------------------------ entry points called by the grader's requests
 
 OUTPUT_LIMIT = 2**20  # characters a step may print; the grader keeps less still
 
@@ -99,22 +118,36 @@ class _StepOutput:
 
     @classmethod
     def cap(cls, stream):
+        if getattr(stream.write, "capped", False):
+            return
         write = stream.write
 
         def capped(text):
             cls.used += len(text)
             return write(text) if cls.used <= OUTPUT_LIMIT else len(text)
+        capped.capped = True
         stream.write = capped
 
 
-def _emit(nonce, index, report):
+def _emit(nonce, task, step, report):
     from IPython.display import publish_display_data
     from grader.wire import WIRE_MIME
-    publish_display_data({WIRE_MIME: {"nonce": nonce, "index": index, "report": report}})
+    publish_display_data({WIRE_MIME: {"nonce": nonce, "task": task, "step": step,
+                                      "report": report}})
     # wait until the kernel's I/O thread has handed the report to zmq: if the student's code
     # kills the kernel next, a report still queued here would be lost
     sys.stdout.flush()
     _StepOutput.used = 0
+
+
+def _forget_requests(ip):
+    """Drop the sources of earlier requests that IPython keeps (its input history and the
+    cached cell text), so what one request carried is not lying around for the next."""
+    history = ip.history_manager
+    for kept in (history.input_hist_parsed, history.input_hist_raw):
+        del kept[1:]
+    for name in [n for n in linecache.cache if n.startswith("<grader request")]:
+        del linecache.cache[name]
 
 
 def fresh_namespace(ip):
@@ -127,36 +160,38 @@ def fresh_namespace(ip):
     ip.init_user_ns()
 
 
-def prepare(ip, seed, imports, cell_file, source):
-    """Start a task: empty namespace, closed figures, seeded generators; run the imports
-    cell, then the student's cell. Reports both outcomes."""
-    fresh_namespace(ip)
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
-    seed_everything(seed)
-    first = run_source(imports, "<imports>", ip.user_ns, ip.transform_cell)
-    seed_everything(seed)
-    second = run_source(source, cell_file, ip.user_ns, ip.transform_cell) if first["ok"] \
-        else None
-    return {"ok": True, "imports": first, "cell": second}
-
-
-def run_tasks(nonce, imports, tasks_json):
-    """Run tasks one after another, each prepared afresh, then its probes; report after
-    every step, numbered in order, so that the grader can time each step and keep what is
-    done if it has to stop the kernel. A task is ``{"seed", "cell_file", "source",
-    "probes": [[code, inputs_json, seed], ...]}``."""
-    import json
-    from grader.wire import from_plain
+def run_cell(nonce, request):
+    """Start a task: empty namespace, closed figures, seeded generators; run the imports cell,
+    then the student's cell; report both. ``request`` is JSON: ``{"task", "seed", "imports",
+    "cell_file", "source"}``."""
     ip = get_ipython()  # noqa: F821  (defined in a kernel)
     for stream in (sys.stdout, sys.stderr):
         _StepOutput.cap(stream)
-    index = 0
-    for task in json.loads(tasks_json):
-        _emit(nonce, index, prepare(ip, task["seed"], imports, task["cell_file"],
-                                    task["source"]))
-        index += 1
-        for code, inputs_json, seed in task["probes"]:
-            inputs = from_plain(json.loads(inputs_json))
-            _emit(nonce, index, run_probe(code, inputs, ip.user_ns, task["cell_file"], seed))
-            index += 1
+    _forget_requests(ip)
+    plan = json.loads(request)
+    fresh_namespace(ip)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    seed_everything(plan["seed"])
+    first = run_source(plan["imports"], "<imports>", ip.user_ns, ip.transform_cell)
+    seed_everything(plan["seed"])
+    second = run_source(plan["source"], plan["cell_file"], ip.user_ns, ip.transform_cell) \
+        if first["ok"] else None
+    _emit(nonce, plan["task"], "cell", {"imports": first, "cell": second})
+
+
+def run_checks(nonce, request):
+    """Run a task's probes, each in a copy of the task's namespace, reporting after each.
+    ``request`` is JSON: ``{"task", "cell_file", "checks": [{"id", "probe", "inputs",
+    "seed"}, ...]}``; it is sent only once the task's cell has finished."""
+    ip = get_ipython()  # noqa: F821
+    plan = json.loads(request)
+    for check in plan["checks"]:
+        try:
+            probe = resolve(check["probe"])
+            inputs = from_plain(check["inputs"])
+        except BaseException as error:  # the student's cell replaced the grader's modules
+            report = {"ok": False, "error": describe_error(error, plan["cell_file"])}
+        else:
+            report = run_probe(probe, inputs, ip.user_ns, plan["cell_file"], check["seed"])
+        _emit(nonce, plan["task"], check["id"], report)

@@ -29,7 +29,7 @@ import nbformat.reader
 import numpy as np
 
 from . import specs
-from .selfcheck import build_bundle
+from .selfcheck import build_bundle, probe_modules
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION_NAME = re.compile(r"assignment_(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.ipynb")
@@ -574,16 +574,17 @@ SELFCHECK_LOADER = '''\
 def _install_selfcheck(packed):
     import base64, json, sys, types, zlib
     data = json.loads(zlib.decompress(base64.b64decode(packed)))
-    package = types.ModuleType("nncourse_selfcheck")
-    package.__path__, package.__package__ = [], package.__name__
-    sys.modules[package.__name__] = package
-    for name in {names}:
+    for name in ["nncourse_selfcheck", "nncourse_selfcheck.probes"]:
+        package = sys.modules[name] = types.ModuleType(name)
+        package.__path__, package.__package__ = [], name
+    for name in data["order"]:
         module = types.ModuleType(f"nncourse_selfcheck.{{name}}")
-        module.__package__, module.__file__ = package.__name__, f"<nncourse_selfcheck/{{name}}.py>"
+        module.__package__ = module.__name__.rpartition(".")[0]
+        module.__file__ = f"<nncourse_selfcheck/{{name}}.py>"
         sys.modules[module.__name__] = module
-        setattr(package, name, module)
+        setattr(sys.modules[module.__package__], name.rpartition(".")[2], module)
         exec(compile(data["sources"][name], module.__file__, "exec"), module.__dict__)
-    return package.selfcheck.make_check(data["bundle"])
+    return sys.modules["nncourse_selfcheck.selfcheck"].make_check(data["bundle"])
 
 
 check = _install_selfcheck("""
@@ -596,7 +597,9 @@ def selfcheck_source(spec):
     """Source of the student's selfcheck cell for ``spec``: public checks only."""
     try:
         bundle = build_bundle(spec)
-        data = {"sources": {name: _grader_source(name) for name in EMBEDDED}, "bundle": bundle}
+        order = [*EMBEDDED, *(f"probes.{m}" for m in probe_modules(spec))]
+        data = {"order": order, "sources": {name: _grader_source(name) for name in order},
+                "bundle": bundle}
         raw = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except Exception as error:  # a spec problem, reported against the selfcheck cell
         raise _CellProblem(f"cannot build the self-check bundle: {type(error).__name__}: "
@@ -604,9 +607,8 @@ def selfcheck_source(spec):
     packed = base64.b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode("ascii")
     rows = [packed[i:i + PAYLOAD_WIDTH] for i in range(0, len(packed), PAYLOAD_WIDTH)]
     example = spec.tasks[0].tag if spec.tasks else f"task_{spec.number}_1"
-    return (SELFCHECK_HEADER.format(tag=example)
-            + SELFCHECK_LOADER.format(names=EMBEDDED, payload="\n".join(rows)))
+    return (SELFCHECK_HEADER.format(tag=example) + SELFCHECK_LOADER.format(payload="\n".join(rows)))
 
 
 def _grader_source(name):
-    return (Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8")
+    return (Path(__file__).parent / f"{name.replace('.', '/')}.py").read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-SCHEMA = "nncourse-result/1"
+from .result import SCHEMA, Status, SubmissionResult
 
 TASK_STATUS = {   # what a task status means, in the student's words
     "ok": "ran",
@@ -41,8 +41,7 @@ TASK_STATUS = {   # what a task status means, in the student's words
 }
 STOPPED = {"timeout": "time limit exceeded",          # the grader, not a verdict, ended these
            "crashed": "the kernel crashed", "skipped": "not run"}
-CODE_PROBLEMS = ("error", "missing", "not code")
-GRADER_FAILURE = "grader failure"    # how batch.py starts the error of a grader crash
+CODE_PROBLEMS = ("error", "missing", "not code", "interfered")
 
 
 class ResultFileWarning(UserWarning):
@@ -104,9 +103,10 @@ def _json_default(value):
 
 
 def write_result(result, out_dir):
-    text = json.dumps(result, sort_keys=True, indent=1, ensure_ascii=False,
-                      default=_json_default)
-    return _atomic_write(result_path(out_dir, result["file"]), (text + "\n").encode())
+    """Write a :class:`SubmissionResult` (or its dict) as ``results/<stem>.json``."""
+    if not isinstance(result, SubmissionResult):
+        result = SubmissionResult.from_dict(result)
+    return _atomic_write(result_path(out_dir, result.file), result.to_json().encode())
 
 
 def load_results(out_dir, skipped=None):
@@ -118,11 +118,8 @@ def load_results(out_dir, skipped=None):
     results = []
     for path in sorted((Path(out_dir) / "results").glob("*.json")):
         try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(result, dict) or result.get("schema") != SCHEMA:
-                raise ValueError(f"not a {SCHEMA} result")
-            if not isinstance(result.get("file"), str):
-                raise ValueError("no file name in the result")
+            result = SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            result = result.to_dict()   # the current schema, whichever wrote the file
         except (OSError, ValueError) as error:    # JSONDecodeError is a ValueError
             reason = f"{type(error).__name__}: {error}"
             warnings.warn(f"skipping unreadable result file {path}: {reason}",
@@ -203,7 +200,7 @@ def origins(result):
     feedback; kind is "file", "failure" (of the grader), "grader" (it stopped the
     student's code), "code", "note" or "ok"."""
     error = result.get("error") or ""
-    if result.get("status") == "rejected" and error.startswith(GRADER_FAILURE):
+    if result.get("status") == Status.FAILED_GRADER.value:
         return [("failure", f"The grader itself failed on your file ({error}). This is not "
                  "a problem with your work; your tutor will look into it.")]
     if result.get("status") == "rejected":

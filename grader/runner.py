@@ -2,8 +2,9 @@
 
 nbclient drives the kernel exactly as it drives any notebook; the kernel itself comes from
 the sandbox's warm factory (``sandbox.Zygote``) through a jupyter_client provisioner, and
-speaks over Unix sockets because it has no network. One request runs many steps (cells and
-checks), and the kernel reports after each; a watchdog times every step from those reports.
+speaks over Unix sockets because it has no network. A request runs a task's cell, or (in a
+request of its own, once the cell has finished) the task's checks; the kernel reports after
+each step, and a watchdog times every step from those reports.
 A step that runs past its limit is not interrupted (a student can ignore SIGINT): the kernel
 and every process of its sandbox user are killed, and what is left gets a fresh kernel.
 """
@@ -31,8 +32,7 @@ from nbformat.v4 import new_notebook
 from .sandbox import ForkedProcess
 from .wire import WIRE_MIME
 
-OUTPUT_LIMIT = 256 * 1024       # bytes of ordinary output kept per cell
-REPORT_LIMIT = 32 * 1024 * 1024  # bytes of one result report
+OUTPUT_LIMIT = 256 * 1024       # bytes of ordinary output kept per step
 
 
 class SandboxProvisioner(LocalProvisioner):
@@ -117,21 +117,23 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 class CappedClient(NotebookClient):
-    """An nbclient client that counts the reports of the request in flight as they arrive
-    (for the step watchdog), and keeps at most OUTPUT_LIMIT bytes of ordinary output per
-    step."""
+    """An nbclient client that collects the reports of the request in flight as they arrive
+    (for the step watchdog), and bounds everything the kernel sends: at most OUTPUT_LIMIT
+    bytes of ordinary output per step, and at most a few reports more than the request has
+    steps, REQUEST_REPORT_BYTES in all. Beyond that nothing more is kept: a flood from the
+    student's code must not fill the grader's memory."""
 
-    def begin(self, nonce):
-        self.nonce, self.received, self.done, self.truncated = nonce, set(), 0, set()
-        self.output_bytes, self.progress = 0, asyncio.Event()
+    def begin(self, nonce, steps):
+        self.nonce, self.steps, self.received, self.done = nonce, list(steps), {}, 0
+        self.truncated, self.flooded, self.duplicated = set(), False, set()
+        self.output_bytes = self.report_bytes = self.report_count = 0
+        self.progress = asyncio.Event()
 
     def output(self, outs, msg, display_id, cell_index):
         data = msg["content"].get("data") or {}
-        if WIRE_MIME in data:  # reports are kept whatever a student printed, and stored
-            report = NotebookNode(output_type="display_data", data={WIRE_MIME: data[WIRE_MIME]})
-            outs.append(report)  # as is: validating each against the schema is costly
-            self._count(data[WIRE_MIME])
-            return report
+        if WIRE_MIME in data:  # reports never become notebook outputs; they are taken here
+            self._take(data[WIRE_MIME])
+            return None
         self.output_bytes += len(json.dumps(msg["content"]))
         if self.output_bytes > OUTPUT_LIMIT:
             self.truncated.add(self.done)
@@ -142,24 +144,43 @@ class CappedClient(NotebookClient):
         self.alive_poller = asyncio.current_task()  # so that a watchdog stop can end it too
         await super()._async_poll_kernel_alive()
 
-    def _count(self, payload):
-        index = payload.get("index") if isinstance(payload, dict) else None
-        if payload.get("nonce") != self.nonce or type(index) is not int:
+    def _take(self, payload):
+        self.report_count += 1
+        if self.flooded or self.report_count > len(self.steps) + EXTRA_REPORTS:
+            self.flooded = True
             return
-        self.received.add(index)
-        while self.done in self.received:  # the next step starts when all before it are in
-            self.done += 1
+        text = json.dumps(payload)
+        self.report_bytes += len(text)
+        if self.report_bytes > REQUEST_REPORT_BYTES:
+            self.flooded = True
+            return
+        if not isinstance(payload, dict) or payload.get("nonce") != self.nonce:
+            return
+        step = (payload.get("task"), payload.get("step"))
+        if step not in self.steps:
+            return
+        if step in self.received:  # a forged copy: neither can be trusted
+            self.duplicated.add(step)
+        self.received[step] = json.loads(text)["report"] if "report" in payload else None
+        while self.done < len(self.steps) and self.steps[self.done] in self.received:
+            self.done += 1  # the next step starts when all before it are in
             self.output_bytes = 0
         self.progress.set()
+
+    def reports(self):
+        return {step: report for step, report in self.received.items()
+                if step not in self.duplicated}
 
 
 @dataclass
 class CellRun:
     status: str                      # "ok", "timeout" or "crashed"
-    reports: dict = field(default_factory=dict)   # index -> what the kernel runtime reported
+    reports: dict = field(default_factory=dict)   # (task, step) -> what the kernel reported
     seconds: float = 0.0
-    truncated: set = field(default_factory=set)   # steps (report indices) whose output was cut
+    truncated: set = field(default_factory=set)   # positions of steps whose output was cut
     limit: float = 0.0               # the time limit of the step that was stopped, in seconds
+    flooded: bool = False            # the kernel sent more reports than the grader keeps
+    stopped_at: tuple | None = None  # the step that was running when the kernel was stopped
 
 
 class KernelSession:
@@ -193,35 +214,42 @@ class KernelSession:
     async def stop(self):
         if self._context is not None:
             context, client, self._context, self.client = self._context, self.client, None, None
-            pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+            km, kc = client.km, getattr(client, "kc", None)   # nbclient forgets them on exit
+            pid = getattr(getattr(km, "provisioner", None), "pid", None)
             try:
                 await context.__aexit__(None, None, None)
             except Exception:  # the kernel may already be gone; the sweep below is what counts
                 pass
             atexit.unregister(client._cleanup_kernel)  # already cleaned up, once is enough
             self.zygote.sweep(pid)  # by pid too: without the sandbox uid there is no uid sweep
+            # nbclient cleans up only a kernel that started: one that died while starting
+            # would leave its channels open and its socket folder (a mount) behind
+            if kc is not None:
+                kc.stop_channels()
+            self.zygote.remove_socket_dir(km.socket_dir)
         self.zygote.sweep()
 
-    async def call(self, function, *args, steps, deadline):
-        """Run ``_nncourse_rt.<function>(nonce, *args)`` in the kernel; return a CellRun.
+    async def call(self, function, request, *, steps, deadline):
+        """Run ``_nncourse_rt.<function>(nonce, request)`` in the kernel; return a CellRun.
 
-        ``steps`` is a list of ``(reports, seconds)``: the kernel must send the next
-        ``reports`` reports within ``seconds`` of the previous step's end, and all of it
-        before ``deadline`` (time.monotonic()). A step that overruns is not interrupted (a
-        student can ignore SIGINT): the kernel is killed.
+        ``request`` is a JSON document, the request's data. ``steps`` is a list of
+        ``((task, step), seconds)``: the kernel must report each step within ``seconds`` of
+        the previous step's end, and all of them before ``deadline`` (time.monotonic()). A
+        step that overruns is not interrupted (a student can ignore SIGINT): the kernel is
+        killed.
         """
         if self.client is None:
             await self._start()
         nonce = secrets.token_hex(16)
-        arglist = ", ".join(repr(a) for a in (nonce, *args))
         cell = NotebookNode(cell_type="code", metadata={}, outputs=[], execution_count=None,
-                            source=f"__import__('_nncourse_rt').{function}({arglist})")
+                            source=f"__import__('_nncourse_rt').{function}({nonce!r}, "
+                                   f"{request!r})")
         client, started = self.client, time.monotonic()
         client.nb.cells = [cell]
         client.timeout = max(1, math.ceil(deadline - started + FINISH_LIMIT))  # a backstop
-        client.begin(nonce)
+        client.begin(nonce, [step for step, _ in steps])
         execution = asyncio.ensure_future(client.async_execute_cell(cell, 0))
-        watchdog = asyncio.ensure_future(_watch(client, steps, deadline))
+        watchdog = asyncio.ensure_future(_watch(client, [s for _, s in steps], deadline))
         await asyncio.wait({execution, watchdog}, return_when=asyncio.FIRST_COMPLETED)
         limit = watchdog.result() if watchdog.done() and not execution.done() else None
         watchdog.cancel()
@@ -232,25 +260,27 @@ class KernelSession:
                     task.cancel()
             await asyncio.gather(execution, return_exceptions=True)
         status = "timeout" if limit is not None else await _outcome(execution)
-        run = CellRun(status, _find_reports(cell.outputs, nonce), time.monotonic() - started,
-                      client.truncated, client.timeout if limit is None else limit)
+        stopped = client.steps[client.done] if client.done < len(client.steps) else None
+        run = CellRun(status, client.reports(), time.monotonic() - started, client.truncated,
+                      client.timeout if limit is None else limit, client.flooded,
+                      stopped if status != "ok" else None)
         if status != "ok":
             await self.stop()
         return run
 
 
 FINISH_LIMIT = 5.0  # seconds a request may take to end after its last report
+EXTRA_REPORTS = 8   # reports beyond the request's steps that are still read (then: a flood)
+REQUEST_REPORT_BYTES = 256 * 1024 * 1024
 
 
-async def _watch(client, steps, deadline):
+async def _watch(client, limits, deadline):
     """Return the time limit of the first step that overruns; the request is normally over
     (and this cancelled) long before the final, open-ended wait runs out."""
-    boundary = 0
-    for count, seconds in [*steps, (None, FINISH_LIMIT)]:
-        boundary += count or 0
+    for position, seconds in enumerate([*limits, FINISH_LIMIT]):
         limit = max(0.0, min(seconds, deadline - time.monotonic()))
         end = time.monotonic() + limit
-        while count is None or client.done < boundary:
+        while position == len(limits) or client.done <= position:
             remaining = end - time.monotonic()
             if remaining <= 0:  # whole seconds, as a limit cut short by the budget is shown
                 return float(math.ceil(limit))
@@ -271,19 +301,3 @@ async def _outcome(execution):
         return "crashed"
     except Exception:  # e.g. "Invalid Signature": the kernel signs with a key of its own
         return "crashed"  # choosing; it cannot be trusted further, so it is replaced
-
-
-def _find_reports(outputs, nonce):
-    """Reports carrying this cell's nonce, by index; a forged duplicate voids an index."""
-    found = {}
-    for output in outputs:
-        payload = (output.get("data") or {}).get(WIRE_MIME)
-        if output.get("output_type") != "display_data" or not isinstance(payload, dict) \
-                or payload.get("nonce") != nonce:
-            continue
-        text = json.dumps(payload)
-        payload = json.loads(text) if len(text) <= REPORT_LIMIT else {}  # plain dicts now
-        index, report = payload.get("index"), payload.get("report")
-        if type(index) is int and isinstance(report, dict):
-            found[index] = None if index in found else report
-    return {i: r for i, r in found.items() if r is not None}

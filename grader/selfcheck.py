@@ -2,24 +2,29 @@
 
 In the repository (solution notebooks) ``from grader.selfcheck import check`` builds the public
 checks from the spec. In released student notebooks the release step embeds this module,
-``wire.py``, ``compare.py``, ``kernel_runtime.py`` and a *bundle* of the public checks (inputs
-and expected values precomputed, hidden checks left out), so ``check("task_1_2")`` works in
-JupyterLab, Binder and Colab without the repository.
+``wire.py``, ``compare.py``, ``kernel_runtime.py``, ``checks.py``, the assignment's probes and a
+*bundle* of the public checks (inputs and expected values precomputed, hidden checks left out),
+so ``check("task_1_2")`` works in JupyterLab, Binder and Colab without the repository.
 
-Verdicts use the same judging code as the batch grader. One difference is documented for
-students: here a check sees the whole notebook's variables, while the grader runs each task
+Verdicts use the same probes and judging code as the batch grader. One difference is documented
+for students: here a check sees the whole notebook's variables, while the grader runs each task
 cell on its own (after the imports cell).
 """
 import copy
 
 try:
-    from .checks import judge_report, score_task
-    from .kernel_runtime import run_probe, run_source
+    from .checks import Check, judge_report
+    from .kernel_runtime import resolve, run_probe
     from .wire import expected_to_plain, from_plain, to_plain
 except ImportError:  # embedded in a notebook: the modules above were exec'd before this one
     pass
 
 CELL_FILE = "<task>"
+
+
+def probe_modules(spec):
+    """The probe modules (names inside grader/probes/) the released notebook must carry."""
+    return ["common", *[m for m in spec.probe_modules if m != "common"]]
 
 
 def build_bundle(spec):
@@ -34,8 +39,9 @@ def build_bundle(spec):
                 raise ValueError(f"{task.tag}: public check {chk.label!r} uses a custom verify")
             inputs, expected = chk.materialize(spec.check_seed(task.tag, index))
             entries.append({
-                "label": chk.label, "code": chk.code, "points": chk.points,
-                "inputs": to_plain(inputs), "expected": expected_to_plain(expected),
+                "id": chk.id, "label": chk.label, "probe": chk.probe, "points": chk.points,
+                "inputs": to_plain(chk.kernel_inputs(inputs)),
+                "expected": expected_to_plain(expected),
                 "requires": {k: v.to_plain() for k, v in chk.requires.items()},
                 "subject": chk.subject, "verb": chk.verb, "rtol": chk.rtol, "atol": chk.atol,
                 "negative": chk.negative})
@@ -48,9 +54,10 @@ def build_bundle(spec):
 def _bundle_check(entry):
     """Rebuild a Check from a bundle entry (embedded copies have no spec module)."""
     from_data = {k: from_plain(v) for k, v in entry["requires"].items()}
-    return Check(label=entry["label"], code=entry["code"], points=entry["points"], public=True,
-                 requires=from_data, subject=entry["subject"], verb=entry["verb"],
-                 rtol=entry["rtol"], atol=entry["atol"], negative=entry["negative"])
+    return Check(label=entry["label"], probe=entry["probe"], points=entry["points"],
+                 public=True, requires=from_data, subject=entry["subject"], verb=entry["verb"],
+                 rtol=entry["rtol"], atol=entry["atol"], negative=entry["negative"],
+                 id=entry["id"])
 
 
 def run_public(bundle, tag, namespace):
@@ -63,8 +70,9 @@ def run_public(bundle, tag, namespace):
     for entry in task["checks"]:
         chk = _bundle_check(entry)
         inputs = from_plain(entry["inputs"])
-        report = run_probe(chk.code, copy.deepcopy(inputs), namespace, CELL_FILE)
-        results.append(judge_report(chk, report, inputs, from_plain(entry["expected"])))
+        report = run_probe(resolve(chk.probe), copy.deepcopy(inputs), namespace, CELL_FILE)
+        result = judge_report(chk, report, inputs, from_plain(entry["expected"]))
+        results.append(result if isinstance(result, dict) else vars(result))
     return task, results
 
 
@@ -99,31 +107,3 @@ def check(tag):
     from .specs import load_spec
     number = int(tag.split("_")[1])
     return make_check(build_bundle(load_spec(number)))(tag)
-
-
-def grade_in_process(spec, imports_source, sources, hidden=True):
-    """Grade task sources in this process, each task in a fresh namespace.
-
-    A fast path for authors' tests of the checks themselves; no sandbox, so never use it
-    on untrusted code. ``sources`` maps tags to cell sources. Returns ``{tag: (points, results)}``.
-    """
-    graded = {}
-    for task in spec.tasks:
-        namespace = {"__name__": "__main__"}
-        run_source(imports_source, "<imports>", namespace)
-        cell = run_source(sources.get(task.tag, ""), CELL_FILE, namespace)
-        results = []
-        for index, chk in enumerate(task.checks):
-            if not (hidden or chk.public):
-                continue
-            inputs, expected = chk.materialize(spec.check_seed(task.tag, index))
-            report = run_probe(chk.code, copy.deepcopy(inputs), namespace, CELL_FILE)
-            results.append(judge_report(chk, report, inputs, expected))
-        graded[task.tag] = (score_task(task, results), results, cell)
-    return graded
-
-
-try:
-    from .checks import Check
-except ImportError:
-    pass

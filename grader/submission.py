@@ -141,6 +141,7 @@ class TaskSource:
     tag: str
     source: str | None     # None when the task cannot be run
     problem: str | None = None
+    status: str | None = None   # why it cannot be run: "missing" or "not code"
 
 
 def template_parts(template):
@@ -178,11 +179,12 @@ def _pick(sub, tag, cells, same_id):
         return TaskSource(tag, _text(code[0].get("source")))
     if cells:
         return TaskSource(tag, None, f"the cell tagged {tag} is not a code cell "
-                                     f"(it is {cells[0].get('cell_type')}): not code")
+                                     f"(it is {cells[0].get('cell_type')})", "not code")
     if same_id is not None and same_id.get("cell_type") == "code":
         sub.flags.append(f"the cell of {tag} had lost its tag; it was found by its cell id")
         return TaskSource(tag, _text(same_id.get("source")))
-    return TaskSource(tag, None, f"no cell is tagged {tag} (was it deleted, or its tag removed?)")
+    return TaskSource(tag, None, f"no cell is tagged {tag} (was it deleted, or its tag removed?)",
+                      "missing")
 
 
 def _text(source):

@@ -20,10 +20,11 @@ MAX_ARRAY_BYTES = 64 * 1024 * 1024
 
 
 class Unsupported:
-    """Stands in for a value that was not plain data (trusted side only)."""
+    """Stands in for a value that was not plain data (trusted side only). Its type name and
+    text come from the student's kernel, so they are cut to a few dozen characters here."""
 
     def __init__(self, type_name, text=""):
-        self.type_name, self.text = type_name, text
+        self.type_name, self.text = _bounded(type_name, 100), _bounded(text, 80)
 
     def __repr__(self):
         return f"<{self.type_name}>"
@@ -37,6 +38,11 @@ class Tensor:
 
     def __repr__(self):
         return f"tensor(shape={self.array.shape}, dtype={self.array.dtype})"
+
+
+def _bounded(text, limit):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _npy(array):

@@ -3,6 +3,12 @@ import shutil
 import time
 
 
+def graded(grader, *args, **kwargs):
+    """The grader's result as the dict its result file holds."""
+    return grader.grade(*args, **kwargs).to_dict()
+
+
+
 def sandboxed_grader(spec, templates):
     """Yield a real sandboxed grader for ``spec`` with its templates in ``templates``."""
     from grader.grade import Grader
@@ -18,7 +24,7 @@ def assert_solution_100_blank_0(grader, number, solution, student, tmp_path):
     submitted = tmp_path / f"Assignment_{number}_AdaLovelace_12345678.ipynb"
     shutil.copy(solution, submitted)
     started = time.perf_counter()
-    result = grader.grade(submitted, number)
+    result = graded(grader, submitted, number)
     seconds = time.perf_counter() - started
     problems = {tag: [m for c in t["checks"] for m in c.get("messages", [])]
                 for tag, t in result["tasks"].items() if t["points"] < t["max"]}
@@ -27,7 +33,7 @@ def assert_solution_100_blank_0(grader, number, solution, student, tmp_path):
 
     blank = tmp_path / f"Assignment_{number}_GraceHopper_87654321.ipynb"
     shutil.copy(student, blank)
-    result = grader.grade(blank, number)
+    result = graded(grader, blank, number)
     assert result["status"] == "graded"
     assert result["total"] == 0
 

@@ -15,6 +15,12 @@ from grader.specs import a4_optimizers as A4
 from grader.specs.a4_optimizers import SPEC
 from variants.a4_optimizers import RIGHT, WRONG
 
+
+def graded(grader, *args, **kwargs):
+    """The grader's result as the dict its result file holds."""
+    return grader.grade(*args, **kwargs).to_dict()
+
+
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / SPEC.solution_name
 TAGS = [task.tag for task in SPEC.tasks]
@@ -382,7 +388,7 @@ def test_sandboxed_grader_wrong_optimizers_lose_only_their_points(grader, tmp_pa
                 cell.source = swaps[tag]
     path = tmp_path / "Assignment_4_AlanTuring_11223344.ipynb"
     nbformat.write(copy.deepcopy(nb), path)
-    result = grader.grade(path, 4)
+    result = graded(grader, path, 4)
     lost = {tag: t["max"] - t["points"] for tag, t in result["tasks"].items()
             if t["points"] < t["max"]}
     assert lost == {"task_4_4": 5.0, "task_4_11": 4.0}, lost

@@ -9,6 +9,12 @@ import pytest
 
 from fixtures import toy
 
+
+def graded(grader, *args, **kwargs):
+    """The grader's result as the dict its result file holds."""
+    return grader.grade(*args, **kwargs).to_dict()
+
+
 FULL = 7.0
 
 
@@ -17,24 +23,24 @@ def task_points(result):
 
 
 def test_solution_full_marks_and_blank_zero(toy_grader, toy_file):
-    good = toy_grader.grade(toy_file(), 9)
+    good = graded(toy_grader, toy_file(), 9)
     assert good["status"] == "graded" and good["total"] == FULL == good["max"]
-    blank = toy_grader.grade(toy_file(toy.BLANK, name="Assignment_9_Blank_00000000.ipynb"), 9)
+    blank = graded(toy_grader, toy_file(toy.BLANK, name="Assignment_9_Blank_00000000.ipynb"), 9)
     assert blank["total"] == 0.0
     assert "NotImplementedError" in " ".join(blank["tasks"]["task_9_2"]["checks"][0]["messages"])
 
 
 def test_identity_from_file_name(toy_grader, toy_file):
-    result = toy_grader.grade(toy_file(), 9)
+    result = graded(toy_grader, toy_file(), 9)
     assert result["student"] == {"name": "AdaLovelace", "matriculation": "12345678",
                                  "name_ok": True}
-    odd = toy_grader.grade(toy_file(name="my homework.ipynb"), 9)
+    odd = graded(toy_grader, toy_file(name="my homework.ipynb"), 9)
     assert odd["total"] == FULL and odd["student"]["name_ok"] is False
     assert any("file name does not match" in f for f in odd["flags"])
 
 
 def test_assignment_inferred_from_notebook(toy_grader, toy_file):
-    assert toy_grader.grade(toy_file())["assignment"] == 9
+    assert graded(toy_grader, toy_file())["assignment"] == 9
 
 
 def test_patched_checkers_do_not_help(toy_grader, toy_file):
@@ -44,7 +50,7 @@ def test_patched_checkers_do_not_help(toy_grader, toy_file):
              "math.isclose = lambda *a, **k: True\n"
              "builtins.isinstance = lambda *a: True\n"
              "X = np.zeros((4, 2))\n")
-    result = toy_grader.grade(toy_file({"task_9_1": cheat}), 9)
+    result = graded(toy_grader, toy_file({"task_9_1": cheat}), 9)
     assert task_points(result) == {"task_9_1": 0.0, "task_9_2": 3.0, "task_9_3": 2.0}
 
 
@@ -54,7 +60,7 @@ def test_patched_checkers_do_not_help(toy_grader, toy_file):
     "X = np.array(object(), dtype=object)",
 ])
 def test_lying_values_are_rejected(toy_grader, toy_file, liar):
-    result = toy_grader.grade(toy_file({"task_9_1": liar}), 9)
+    result = graded(toy_grader, toy_file({"task_9_1": liar}), 9)
     assert result["tasks"]["task_9_1"]["points"] == 0.0
     assert result["total"] == FULL - 2
 
@@ -62,7 +68,7 @@ def test_lying_values_are_rejected(toy_grader, toy_file, liar):
 def test_float_subclass_in_function_output(toy_grader, toy_file):
     source = ("class F(float):\n    def __eq__(self, o): return True\n"
               "def relu(z):\n    return [F(0.0)] * len(z)")
-    result = toy_grader.grade(toy_file({"task_9_2": source}), 9)
+    result = graded(toy_grader, toy_file({"task_9_2": source}), 9)
     assert result["tasks"]["task_9_2"]["points"] == 0.0
 
 
@@ -73,7 +79,7 @@ def test_float_subclass_in_function_output(toy_grader, toy_file):
 ])
 def test_exits_and_hangs_stop_one_task_only(toy_grader, toy_file, source, status):
     started = time.monotonic()
-    result = toy_grader.grade(toy_file({"task_9_2": source}), 9)
+    result = graded(toy_grader, toy_file({"task_9_2": source}), 9)
     assert result["tasks"]["task_9_2"]["status"] == status
     assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 0.0, "task_9_3": 2.0}
     assert time.monotonic() - started < 20
@@ -88,7 +94,7 @@ def test_a_check_that_kills_or_hangs_loses_only_that_check(toy_grader, toy_file,
     # right on the public 1-d input; the hidden check's 2-d input triggers the misbehaviour
     source = ("def relu(z):\n    if z.ndim == 2:\n        " + misbehaviour +
               "\n    return np.maximum(z, 0.0)")
-    result = toy_grader.grade(toy_file({"task_9_2": source}), 9)
+    result = graded(toy_grader, toy_file({"task_9_2": source}), 9)
     checks = result["tasks"]["task_9_2"]["checks"]
     assert [c["status"] for c in checks] == ["passed", status]
     assert message in checks[1]["messages"][0]
@@ -99,7 +105,7 @@ def test_the_submission_budget_stops_and_skips(toy_templates, toy_file):
     from grader.grade import Grader
     grader = Grader(specs={9: toy.SPEC}, notebooks=toy_templates, budget=2.0)
     try:
-        result = grader.grade(toy_file({"task_9_1": "import time\ntime.sleep(60)"}), 9)
+        result = graded(grader, toy_file({"task_9_1": "import time\ntime.sleep(60)"}), 9)
     finally:
         grader.close()
     first, rest = result["tasks"]["task_9_1"], list(result["tasks"].values())[1:]
@@ -114,14 +120,16 @@ def test_grading_leaves_no_threads_sockets_or_folders_behind(toy_grader, toy_fil
     from pathlib import Path
     from grader.sandbox import SOCKET_ROOT
     root = SOCKET_ROOT if toy_grader.zygote.isolate else Path(tempfile.gettempdir())
+
+    def folders():  # this grader's kernels' only: another grader may share the slot number
+        return sorted(p for p in root.glob(f"k{toy_grader.zygote.slot}-*")
+                      if p.stat().st_uid == toy_grader.zygote.uid)
     path = toy_file({"task_9_2": "import os\nos._exit(1)"})  # a crash, restarts included
-    toy_grader.grade(path, 9)
-    before = (threading.active_count(), len(os.listdir("/proc/self/fd")),
-              sorted(root.glob(f"k{toy_grader.zygote.slot}-*")))
+    graded(toy_grader, path, 9)
+    before = (threading.active_count(), len(os.listdir("/proc/self/fd")), folders())
     for _ in range(3):
-        toy_grader.grade(path, 9)
-    after = (threading.active_count(), len(os.listdir("/proc/self/fd")),
-             sorted(root.glob(f"k{toy_grader.zygote.slot}-*")))
+        graded(toy_grader, path, 9)
+    after = (threading.active_count(), len(os.listdir("/proc/self/fd")), folders())
     assert after == before
 
 
@@ -137,7 +145,7 @@ def test_links_and_pipes_in_a_class_folder_are_rejected_not_skipped(toy_grader, 
                                               "Assignment_9_Pipe_22222222.ipynb"])
     signal.alarm(30)  # reading a pipe must not wait for a writer
     try:
-        errors = {p.name: toy_grader.grade(p, 9)["error"] for p in found if p != good}
+        errors = {p.name: graded(toy_grader, p, 9)["error"] for p in found if p != good}
     finally:
         signal.alarm(0)
     assert errors == {"Assignment_9_Gone_11111111.ipynb": "the file is a symbolic link, "
@@ -146,7 +154,7 @@ def test_links_and_pipes_in_a_class_folder_are_rejected_not_skipped(toy_grader, 
 
 
 def test_sys_exit_is_an_error_not_a_crash(toy_grader, toy_file):
-    result = toy_grader.grade(toy_file({"task_9_2": "import sys\nsys.exit(3)"}), 9)
+    result = graded(toy_grader, toy_file({"task_9_2": "import sys\nsys.exit(3)"}), 9)
     task = result["tasks"]["task_9_2"]
     assert task["status"] == "error" and "SystemExit" in task["messages"][0]
     assert result["total"] == FULL - 3
@@ -154,31 +162,31 @@ def test_sys_exit_is_an_error_not_a_crash(toy_grader, toy_file):
 
 def test_memory_bomb_is_contained(toy_grader, toy_file):
     bomb = "import numpy as np\nX = np.ones((50 * 1024**3 // 8,))"
-    result = toy_grader.grade(toy_file({"task_9_1": bomb}), 9)
+    result = graded(toy_grader, toy_file({"task_9_1": bomb}), 9)
     assert result["tasks"]["task_9_1"]["points"] == 0.0
     assert result["total"] == FULL - 2
 
 
 def test_output_flood_is_capped(toy_grader, toy_file):
     flood = "while True:\n    print('x' * 10000)"
-    result = toy_grader.grade(toy_file({"task_9_3": flood}), 9)
+    result = graded(toy_grader, toy_file({"task_9_3": flood}), 9)
     assert result["tasks"]["task_9_3"]["status"] == "timeout"
     assert result["total"] == FULL - 2
 
 
 def test_secrets_are_not_reachable(toy_grader, toy_file):
-    from grader.grade import REPO
+    from grader.constants import REPO
     probe = (f"import os\nsecret = {str(REPO / 'grader' / 'checks.py')!r}\n"
              "visible = os.path.exists(secret) or os.path.exists('/root/.bash_history')\n"
              "tf_a = not visible\ntf_b = bool(os.environ.get('NNCOURSE_SPECS'))")
-    result = toy_grader.grade(toy_file({"task_9_3": probe}), 9)
+    result = graded(toy_grader, toy_file({"task_9_3": probe}), 9)
     assert result["tasks"]["task_9_3"]["points"] == 2.0  # tf_a True (hidden), tf_b False (no env)
 
 
 def test_no_network(toy_grader, toy_file):
     probe = ("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\n"
              "    tf_a = False\nexcept OSError:\n    tf_a = True\ntf_b = False")
-    assert toy_grader.grade(toy_file({"task_9_3": probe}), 9)["tasks"]["task_9_3"]["points"] == 2
+    assert graded(toy_grader, toy_file({"task_9_3": probe}), 9)["tasks"]["task_9_3"]["points"] == 2
 
 
 def test_tampered_tags_kernelspec_and_outputs_have_no_effect(toy_grader, toy_file, tmp_path):
@@ -194,7 +202,7 @@ def test_tampered_tags_kernelspec_and_outputs_have_no_effect(toy_grader, toy_fil
         if "imports" in cell.metadata.get("tags", []):
             cell.source = "import numpy as np\nnp.allclose = lambda *a, **k: True"
     nbformat.write(nb, str(path))
-    result = toy_grader.grade(path, 9)
+    result = graded(toy_grader, path, 9)
     assert result["total"] == 0.0 and result["status"] == "graded"
 
 
@@ -205,7 +213,7 @@ def test_tampered_tags_kernelspec_and_outputs_have_no_effect(toy_grader, toy_fil
 def test_malformed_files_get_one_line_errors(toy_grader, tmp_path, content, fragment):
     path = tmp_path / "Assignment_9_Broken_22222222.ipynb"
     path.write_bytes(content)
-    result = toy_grader.grade(path, 9)
+    result = graded(toy_grader, path, 9)
     assert result["status"] == "rejected" and fragment in result["error"]
     assert "\n" not in result["error"] and result["total"] == 0.0
 
@@ -221,7 +229,7 @@ def test_missing_duplicated_and_markdown_task_cells(toy_grader, toy_file):
     del cells[("task_9_2",)]["outputs"], cells[("task_9_2",)]["execution_count"]
     nb.cells.append(nbformat.v4.new_code_cell("tf_a = False", metadata={"tags": ["task_9_3"]}))
     nbformat.write(nb, str(path))
-    result = toy_grader.grade(path, 9)
+    result = graded(toy_grader, path, 9)
     assert result["tasks"]["task_9_1"]["status"] == "missing"
     assert result["tasks"]["task_9_2"]["status"] == "not code"
     assert result["tasks"]["task_9_3"]["points"] == 2.0   # the first tagged cell counts
@@ -236,14 +244,14 @@ def test_lost_tag_found_by_cell_id(toy_grader, toy_file):
         if "task_9_2" in cell.metadata.get("tags", []):
             cell.metadata.tags = []
     nbformat.write(nb, str(path))
-    result = toy_grader.grade(path, 9)
+    result = graded(toy_grader, path, 9)
     assert result["total"] == FULL and any("cell id" in f for f in result["flags"])
 
 
 def test_each_task_runs_in_a_clean_namespace(toy_grader, toy_file):
     leaky = {"task_9_1": "X = np.array([[0., 0.], [1., 0.], [0., 1.], [1., 1.]])\nHELPER = 1",
              "task_9_2": "def relu(z):\n    return np.maximum(z, 0.0) * HELPER"}
-    result = toy_grader.grade(toy_file(leaky), 9)
+    result = graded(toy_grader, toy_file(leaky), 9)
     assert result["tasks"]["task_9_2"]["points"] == 0.0
     assert "HELPER" in json.dumps(result["tasks"]["task_9_2"])
 
@@ -252,26 +260,26 @@ def test_another_assignments_notebook_is_reported(toy_grader, toy_file):
     path = toy_file(name="Assignment_9_Mixed_33333333.ipynb")
     text = path.read_text().replace("task_9_", "task_2_")
     path.write_text(text)
-    result = toy_grader.grade(path, 9)
+    result = graded(toy_grader, path, 9)
     assert result["status"] == "rejected" and "assignment 2" in result["error"]
 
 
 def test_negative_marking_never_takes_a_task_below_zero(toy_grader, toy_file):
-    result = toy_grader.grade(toy_file({"task_9_3": "tf_a = False\ntf_b = True"}), 9)
+    result = graded(toy_grader, toy_file({"task_9_3": "tf_a = False\ntf_b = True"}), 9)
     task = result["tasks"]["task_9_3"]
     assert [c["points"] for c in task["checks"]] == [-1.0, -1.0] and task["points"] == 0.0
 
 
 def test_grading_twice_gives_identical_results(toy_grader, toy_file):
     path = toy_file({"task_9_2": "def relu(z):\n    return np.abs(z)"})
-    first, second = toy_grader.grade(path, 9), toy_grader.grade(path, 9)
+    first, second = graded(toy_grader, path, 9), graded(toy_grader, path, 9)
     for volatile in ("seconds", "graded_at"):
         first.pop(volatile), second.pop(volatile)
     assert first == second
 
 
 def test_hidden_expected_values_never_reach_feedback(toy_grader, toy_file):
-    result = toy_grader.grade(toy_file({"task_9_2": "def relu(z):\n    return z * 0 + 1"}), 9)
+    result = graded(toy_grader, toy_file({"task_9_2": "def relu(z):\n    return z * 0 + 1"}), 9)
     hidden = result["tasks"]["task_9_2"]["checks"][1]
     assert hidden["public"] is False and hidden["points"] == 0
     assert "expected" not in " ".join(hidden["messages"])
@@ -282,8 +290,8 @@ def test_partial_sandbox_without_root_still_grades_and_stops_hangs(toy_templates
     from grader.grade import Grader
     grader = Grader(specs={9: toy.SPEC}, notebooks=toy_templates, isolate=False)
     try:
-        assert grader.grade(toy_file(), 9)["total"] == FULL
-        hang = grader.grade(toy_file({"task_9_2": "while True: pass"},
+        assert graded(grader, toy_file(), 9)["total"] == FULL
+        hang = graded(grader, toy_file({"task_9_2": "while True: pass"},
                                      name="Assignment_9_Hang_12121212.ipynb"), 9)
         assert hang["tasks"]["task_9_2"]["status"] == "timeout" and hang["total"] == FULL - 3
         deadline = time.monotonic() + 5  # SIGKILLed processes take a moment to disappear
@@ -305,3 +313,53 @@ def _children(pid):
         if int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(stat.parent.name))
     return found
+
+
+def test_the_kernel_holds_no_grading_secrets(toy_grader):
+    """Of the grader, a kernel has only the wire format, its runtime and the probes in memory:
+    no spec, reference, expected value or grading logic was imported before the fork."""
+    import asyncio
+    import json as _json
+    from grader.runner import KernelSession
+
+    async def modules():
+        session = KernelSession(toy_grader.zygote)
+        try:
+            source = ("import sys\nprint('MODULES', sorted(m for m in sys.modules "
+                      "if m == 'grader' or m.startswith('grader.')))")
+            request = _json.dumps({"task": "t", "seed": 0, "imports": "", "cell_file": "<t>",
+                                   "source": source})
+            await session.call("run_cell", request, steps=[(("t", "cell"), 10)],
+                               deadline=time.monotonic() + 30)
+            return "".join(o.get("text", "") for o in session.client.nb.cells[0].outputs)
+        finally:
+            await session.stop()
+    text = asyncio.run(modules())
+    found = set(eval(text.split("MODULES", 1)[1]))
+    assert found <= {"grader", "grader.wire", "grader.kernel_runtime", "grader.probes",
+                     "grader.probes.common"}, found
+    assert "grader.kernel_runtime" in found
+
+
+def test_checks_reach_the_kernel_one_task_at_a_time_after_its_cell(toy_grader, toy_file,
+                                                                 monkeypatch):
+    """Every request: a task's cell alone, then (once it has ended) that task's checks alone."""
+    import json as _json
+    from grader import runner
+    sent = []
+    real = runner.KernelSession.call
+
+    async def spy(self, function, request, **kwargs):
+        sent.append((function, _json.loads(request)))
+        return await real(self, function, request, **kwargs)
+    monkeypatch.setattr(runner.KernelSession, "call", spy)
+    graded(toy_grader, toy_file(), 9)
+    order = [(f, r["task"]) for f, r in sent]
+    tags = [t.tag for t in toy.SPEC.tasks]
+    assert order == [(f, t) for t in tags for f in ("run_cell", "run_checks")]
+    for function, request in sent:
+        if function == "run_checks":
+            task = toy.SPEC.task(request["task"])
+            assert [c["id"] for c in request["checks"]] == [c.id for c in task.checks]
+        else:
+            assert set(request) == {"task", "seed", "imports", "cell_file", "source"}

@@ -30,7 +30,7 @@ def make_result(file, *, assignment=1, points=None, status="graded", flags=(),
                 "title": title, "points": got, "max": top,
                 "status": (task_status or {}).get(tag, "ok"),
                 "messages": [],
-                "checks": [{"label": f"`{tag}` value", "points": got, "max": top,
+                "checks": [{"id": "c0", "label": f"`{tag}` value", "points": got, "max": top,
                             "public": True, "status": "passed" if passed else "failed",
                             "messages": [] if passed else (messages or ["wrong value"])}]}
     stem = file.rsplit(".", 1)[0]
@@ -41,7 +41,7 @@ def make_result(file, *, assignment=1, points=None, status="graded", flags=(),
             "status": status, "error": error, "flags": list(flags),
             "total": sum(t["points"] for t in tasks.values()) if tasks else 0.0,
             "max": sum(t[2] for t in spec), "tasks": tasks,
-            "seconds": 1.5, "graded_at": "2026-11-22T15:00:00+00:00"}
+            "seconds": 1.5, "graded_at": "2026-11-22T15:00:00+00:00", "fingerprint": None}
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The assignments' specs: one module ``a<N>_<slug>.py`` per assignment, each defining ``SPEC``.
+"""The assignments' specs: one module or package ``a<N>_<slug>`` per assignment, defining
+``SPEC``. Kernel-side probes live apart, in ``grader/probes/a<N>_<slug>.py``.
 
 Extra spec folders (e.g. a course's private variants, or test fixtures) can be added with the
 environment variable ``NNCOURSE_SPECS`` (paths separated by ``os.pathsep``).
@@ -7,8 +8,11 @@ import importlib
 import importlib.util
 import os
 import pkgutil
+from pathlib import Path
 
 __path__ += [p for p in os.environ.get("NNCOURSE_SPECS", "").split(os.pathsep) if p]
+
+PROBES = Path(__file__).resolve().parent.parent / "probes"
 
 
 class SpecError(LookupError):
@@ -27,18 +31,24 @@ def available():
     return sorted(number for number, _ in _modules())
 
 
+def _name(number):
+    for found, name in _modules():
+        if found == number:
+            return name
+    raise SpecError(f"no spec for assignment {number} (have: {available() or 'none'})")
+
+
 def load_spec(number):
     """The :class:`grader.checks.Assignment` for assignment ``number``."""
-    for found, name in _modules():
-        if found == number:
-            return importlib.import_module(f"{__name__}.{name}").SPEC
-    raise SpecError(f"no spec for assignment {number} (have: {available() or 'none'})")
+    return importlib.import_module(f"{__name__}.{_name(number)}").SPEC
 
 
-def spec_file(number):
-    """The source file of a spec (for fingerprints of what grading depends on). Found without
-    importing it: a spec imports its libraries, and torch alone takes seconds."""
-    for found, name in _modules():
-        if found == number:
-            return importlib.util.find_spec(f"{__name__}.{name}").origin
-    raise SpecError(f"no spec for assignment {number} (have: {available() or 'none'})")
+def spec_files(number):
+    """The source files grading assignment ``number`` depends on: its spec (a module, or every
+    file of its package), its probes and the common probes. Found without importing the spec:
+    a spec imports its libraries, and torch alone takes seconds."""
+    name = _name(number)
+    origin = Path(importlib.util.find_spec(f"{__name__}.{name}").origin)
+    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+    probes = [PROBES / f"{name}.py", PROBES / "common.py"]
+    return files + [p for p in probes if p.exists()]

@@ -1,0 +1,228 @@
+"""Typed results: one check, one task, one submission (otter-grader's ``TestCaseResult`` and
+``GradingResults`` are the model).
+
+Every result the grader records is built here and written as JSON with ``to_dict``; readers
+(reports, exports, the review app) get the same objects back with ``SubmissionResult.from_dict``,
+which also reads files of the previous schema. Statuses are one enum, never free text: a
+grader failure, a rejected file and a task stopped by a time limit are told apart by
+``status``, not by searching a message.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
+from typing import Any
+
+from . import __version__
+
+SCHEMA = "nncourse-result/2"
+OLD_SCHEMAS = ("nncourse-result/1",)
+MESSAGE_LIMIT = 400           # characters of one message (they may quote the student's code)
+RESULT_LIMIT = 1_000_000      # characters of one submission's result file
+
+
+class Status(str, Enum):
+    """What happened to a check, a task or a submission. The values are what the JSON holds."""
+
+    # checks
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"              # the student's code raised (also a task whose cell raised)
+    NOT_RUN = "not run"
+    TIMEOUT = "timeout"          # stopped by the grader: a time limit
+    CRASHED = "crashed"          # stopped by the grader: the kernel died
+    INTERFERED = "interfered"    # no usable report: the student's code got in the way
+    # tasks
+    OK = "ok"
+    MISSING = "missing"          # no cell for the task
+    NOT_CODE = "not code"        # the task's cell is markdown or raw
+    SKIPPED = "skipped"          # the submission's time budget was spent before it ran
+    # submissions
+    GRADED = "graded"
+    REJECTED = "rejected"        # the file itself cannot be graded: the student's fault
+    FAILED_GRADER = "grader failure"  # the grader's own fault: regraded on the next run
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STOPPED = (Status.TIMEOUT, Status.CRASHED, Status.SKIPPED)   # the grader ended these
+
+
+def clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
+    """Text for a result: one line, at most ``limit`` characters. Messages may quote what the
+    student's kernel sent, and nothing that comes from there may grow a result unboundedly."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+@dataclass
+class CheckResult:
+    id: str
+    label: str
+    max: float
+    public: bool
+    points: float = 0.0
+    status: Status = Status.NOT_RUN
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CheckResult":
+        return cls(id=str(data.get("id", "")), label=data.get("label", ""),
+                   max=float(data.get("max") or 0), public=bool(data.get("public")),
+                   points=float(data.get("points") or 0), status=Status(data.get("status",
+                                                                               "not run")),
+                   messages=list(data.get("messages") or []))
+
+
+@dataclass
+class TaskResult:
+    tag: str
+    title: str
+    max: float
+    points: float = 0.0
+    status: Status = Status.OK
+    messages: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, tag: str, data: dict) -> "TaskResult":
+        return cls(tag=tag, title=data.get("title") or tag, max=float(data.get("max") or 0),
+                   points=float(data.get("points") or 0), status=Status(data.get("status", "ok")),
+                   messages=list(data.get("messages") or []),
+                   checks=[CheckResult.from_dict(c) for c in data.get("checks") or []])
+
+
+@dataclass
+class Student:
+    name: str | None = None
+    matriculation: str | None = None
+    name_ok: bool = False
+
+
+@dataclass
+class SubmissionResult:
+    file: str                               # path relative to the folder that was graded
+    assignment: int | None = None
+    sha256: str | None = None
+    student: Student = field(default_factory=Student)
+    status: Status = Status.GRADED
+    error: str | None = None
+    flags: list[str] = field(default_factory=list)
+    total: float = 0.0
+    max: float = 0.0
+    tasks: dict[str, TaskResult] = field(default_factory=dict)
+    seconds: float = 0.0
+    graded_at: str = ""
+    fingerprint: str | None = None
+    grader_version: str = __version__
+    extra: dict[str, Any] = field(default_factory=dict)   # lms, late, written, superseded, ...
+
+    # ------------------------------------------------------------- building
+
+    def reject(self, reason: str) -> "SubmissionResult":
+        self.status, self.error, self.tasks = Status.REJECTED, clip(reason), {}
+        return self
+
+    def fail(self, reason: str) -> "SubmissionResult":
+        """The grader itself failed on this file: recorded, and regraded on the next run."""
+        self.status, self.error, self.tasks = Status.FAILED_GRADER, clip(reason, 300), {}
+        return self
+
+    def finish(self, min_total: float = 0.0, seconds: float = 0.0) -> "SubmissionResult":
+        total = sum(t.points for t in self.tasks.values())
+        self.total = max(total, min_total) if self.status is Status.GRADED else 0.0
+        self.seconds = round(seconds, 3)
+        self.graded_at = datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds")
+        return self
+
+    @property
+    def final(self) -> bool:
+        """Whether a later run may keep this result: graded, or rejected for the file's own
+        fault. A grader failure (or an interrupted run) is never final."""
+        return self.status in (Status.GRADED, Status.REJECTED)
+
+    # ------------------------------------------------------------- (de)serialising
+
+    def to_dict(self) -> dict:
+        data = {"schema": SCHEMA}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "tasks":
+                value = {tag: _task_dict(task) for tag, task in value.items()}
+            elif f.name == "student":
+                value = asdict(value)
+            elif f.name == "extra":
+                data.update(value)
+                continue
+            data[f.name] = value.value if isinstance(value, Status) else value
+        return _bounded(data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SubmissionResult":
+        """Read a result file's dict (this schema or an older one); raises ValueError."""
+        if not isinstance(data, dict) or data.get("schema") not in (SCHEMA, *OLD_SCHEMAS):
+            raise ValueError(f"not a {SCHEMA} result")
+        if not isinstance(data.get("file"), str):
+            raise ValueError("no file name in the result")
+        status, error = data.get("status", "graded"), data.get("error")
+        if status == "rejected" and str(error or "").startswith("grader failure"):
+            status = Status.FAILED_GRADER.value          # how schema 1 recorded it
+        known = {f.name for f in fields(cls)} | {"schema"}
+        student = data.get("student") or {}
+        try:
+            return cls(
+                file=data["file"], assignment=data.get("assignment"), sha256=data.get("sha256"),
+                student=Student(name=student.get("name"),
+                                matriculation=student.get("matriculation"),
+                                name_ok=bool(student.get("name_ok"))),
+                status=Status(status), error=error, flags=list(data.get("flags") or []),
+                total=float(data.get("total") or 0), max=float(data.get("max") or 0),
+                tasks={tag: TaskResult.from_dict(tag, t)
+                       for tag, t in (data.get("tasks") or {}).items()},
+                seconds=float(data.get("seconds") or 0), graded_at=data.get("graded_at") or "",
+                fingerprint=data.get("fingerprint"),
+                grader_version=data.get("grader_version") or "",
+                extra={k: v for k, v in data.items() if k not in known})
+        except (TypeError, AttributeError) as error:
+            raise ValueError(f"malformed result: {error}") from None
+
+
+def _task_dict(task: TaskResult) -> dict:
+    data = asdict(task)
+    data.pop("tag")
+    data["status"] = task.status.value
+    for check in data["checks"]:
+        check["status"] = Status(check["status"]).value
+    return data
+
+
+def _bounded(data: dict) -> dict:
+    """Keep one result file (and the feedback made from it) under RESULT_LIMIT: past it, each
+    check keeps only its first message, clipped, and a note says so; past it still, the
+    messages go."""
+    def size():
+        return len(json.dumps(data, ensure_ascii=False))
+    if size() <= RESULT_LIMIT:
+        return data
+    for task in data.get("tasks", {}).values():
+        for check in task["checks"]:
+            check["messages"] = [clip(m) for m in check["messages"][:1]]
+        task["messages"] = [clip(m) for m in task["messages"][:3]]
+    if size() > RESULT_LIMIT:
+        for task in data.get("tasks", {}).values():
+            for check in task["checks"]:
+                check["messages"] = []
+    data["flags"] = [*data.get("flags", []),
+                     "the result was too long and its messages were cut"]
+    return data

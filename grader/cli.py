@@ -7,6 +7,8 @@ import sys
 COMMANDS = {
     "grade": ("grader.batch", "grade one submission or a folder of submissions"),
     "check": ("grader.checkcmd", "run an assignment's checks on a notebook, print the verdicts"),
+    "export": ("grader.lms.export", "write grades and feedback for an LMS (Moodle, Canvas) "
+               "or as a long table"),
     "release": ("grader.release", "regenerate student notebooks in notebooks/ from solutions/"),
     "examples": ("grader.examples", "regenerate the bundled example class in data/examples/"),
 }

@@ -101,9 +101,13 @@ class TaskResult:
 
 @dataclass
 class Student:
+    """Who submitted: from the file name, or from the LMS (then ``source`` says so)."""
     name: str | None = None
     matriculation: str | None = None
     name_ok: bool = False
+    email: str | None = None
+    lms_id: str | None = None
+    source: str | None = None     # where the identity came from, when not the file name
 
 
 @dataclass
@@ -157,8 +161,9 @@ class SubmissionResult:
             value = getattr(self, f.name)
             if f.name == "tasks":
                 value = {tag: _task_dict(task) for tag, task in value.items()}
-            elif f.name == "student":
-                value = asdict(value)
+            elif f.name == "student":   # the LMS's fields only where an LMS gave them
+                value = {k: v for k, v in asdict(value).items()
+                         if v is not None or k in ("name", "matriculation")}
             elif f.name == "extra":
                 data.update(value)
                 continue
@@ -183,8 +188,8 @@ class SubmissionResult:
         try:
             return cls(
                 file=data["file"], assignment=data.get("assignment"), sha256=data.get("sha256"),
-                student=Student(name=student.get("name"),
-                                matriculation=student.get("matriculation"),
+                student=Student(**{f.name: student.get(f.name) for f in fields(Student)
+                                   if f.name != "name_ok"},
                                 name_ok=bool(student.get("name_ok"))),
                 status=Status(status), error=error, flags=list(data.get("flags") or []),
                 total=float(data.get("total") or 0), max=float(data.get("max") or 0),

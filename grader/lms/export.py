@@ -45,6 +45,7 @@ from pathlib import Path
 
 from .. import report
 from ..report import _atomic_write, _cell, _stem, fmt
+from ..result import Status
 from .errors import LmsError
 from .late import final_points, late_line
 from .sheets import Roster, Table, norm_email, participant_id, read_table, write_table
@@ -223,7 +224,7 @@ def _number(text: str | None) -> float | None:
 def grade_for(result: dict, lms_max: float | None, rescale: bool) -> tuple[float | None, str]:
     """The grade to write, or None and why not."""
     error = result.get("error") or ""
-    if result.get("status") == "rejected" and error.startswith(report.GRADER_FAILURE):
+    if result.get("status") == Status.FAILED_GRADER.value:
         return None, f"the grader failed on this file ({error}); grade it by hand"
     points, top = final_points(result), float(result.get("max") or 0.0)
     if rescale and points:
@@ -245,14 +246,14 @@ def comment(result: dict, grade: float, feedback_file: bool) -> str:
     number = result.get("assignment")
     head = f"Assignment {number}: " if number is not None else ""
     parts = []
-    if result.get("status") == "rejected":
+    if result.get("status") in ("rejected", Status.FAILED_GRADER.value):
         parts.append(f"{head}your file could not be graded: {result.get('error') or 'unknown'}.")
     else:
         parts.append(f"{head}{fmt(result.get('total'))} / {fmt(result.get('max'))} points "
                      "from the autograder.")
     if line := late_line(result):
         parts.append(line if line.endswith(".") else line + ".")
-    if fmt(grade) != fmt(result.get("total")) and result.get("status") != "rejected":
+    if fmt(grade) != fmt(result.get("total")) and result.get("status") == "graded":
         parts.append(f"Grade entered: {fmt(grade)}.")
     if feedback_file:
         parts.append("The attached feedback file shows every check.")

@@ -9,6 +9,7 @@ COMMANDS = {
     "check": ("grader.checkcmd", "run an assignment's checks on a notebook, print the verdicts"),
     "export": ("grader.lms.export", "write grades and feedback for an LMS (Moodle, Canvas) "
                "or as a long table"),
+    "rubric": ("grader.rubric", "print an assignment's rubric: tasks, requirements, checks"),
     "release": ("grader.release", "regenerate student notebooks in notebooks/ from solutions/"),
     "examples": ("grader.examples", "regenerate the bundled example class in data/examples/"),
 }

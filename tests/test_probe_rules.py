@@ -155,3 +155,51 @@ def test_every_check_calls_its_probe_with_exactly_its_inputs(spec, task, index, 
 def test_probe_names_point_into_grader_probes():
     for _, task, _, check in _checks():
         assert re.fullmatch(r"[a-z0-9_]+\.[a-z_][a-z0-9_]*", check.probe), (task.tag, check.probe)
+
+
+def _borrowable(spec):
+    """(task, name, probe module, object name): every object a probe module defines, offered
+    as the answer to every name a task's solution defines, where the kinds fit (a class for a
+    class, a function for a function) and the function's arity does."""
+    import importlib
+    solution = nbformat.read(REPO / "solutions" / spec.solution_name, as_version=4)
+    cells = {t: c.source for c in solution.cells for t in c.get("metadata", {}).get("tags", [])
+             if t.startswith("task_")}
+    modules = {m: importlib.import_module(f"grader.probes.{m}") for m in spec.probe_modules}
+    for task in spec.tasks:
+        for node in ast.parse(cells[task.tag]).body:
+            if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                continue
+            for module_name, module in modules.items():
+                for name, obj in vars(module).items():
+                    if name.startswith("__") or getattr(obj, "__module__", None) != \
+                            module.__name__:
+                        continue
+                    if isinstance(node, ast.ClassDef) != inspect.isclass(obj):
+                        continue
+                    if isinstance(node, ast.FunctionDef) and len(node.args.args) != len(
+                            inspect.signature(obj).parameters):
+                        continue
+                    yield task, node.name, module_name, name
+
+
+@pytest.mark.parametrize("number", available())
+def test_nothing_in_a_probe_module_earns_hidden_points_when_borrowed(number):
+    """A student who binds a task's name to anything the kernel holds of the grader (a probe,
+    a test double) gets no hidden check's points: there is no working implementation to
+    borrow."""
+    import dataclasses
+    from grader.testing import grade_in_process
+    spec = load_spec(number)
+    solution = nbformat.read(REPO / "solutions" / spec.solution_name, as_version=4)
+    imports = next(c.source for c in solution.cells
+                   if "imports" in c.get("metadata", {}).get("tags", []))
+    earned = []
+    for task, name, module, obj in _borrowable(spec):
+        source = f"from grader.probes.{module} import {obj} as {name}\n"
+        one = dataclasses.replace(spec, tasks=[task])
+        _, results, _ = grade_in_process(one, imports, {task.tag: source})[task.tag]
+        hidden = [r for r in results if not r.public and r.points > 0]
+        if hidden:
+            earned.append(f"{task.tag}: {name} = {module}.{obj} passes {hidden[0].label}")
+    assert not earned, "\n".join(earned)

@@ -60,6 +60,7 @@ CHECKERS, LIARS, HIDDEN = "wrong + patched checkers", "lying values", "hidden er
 TAGS, FORGED, SECRETS = "tag tricks", "forged verdicts", "reading secrets"
 EXITS, HANGS, BOMBS = "exits", "hangs", "bombs"
 NETWORK, MALFORMED = "network", "malformed files"
+TRUST = "trust boundary"
 
 C = Case
 CASES = [
@@ -123,6 +124,23 @@ CASES = [
     # lose the other tasks over one unreadable message
     C("messages-signed-with-a-wrong-key", FORGED, "BadKey", -1, "cell:wrong-key", 0.0,
       "crashed|error"),
+
+    # -- the trust review's attacks (issue 12): nothing of the grader's trusted side, and no
+    # other task's checks, can be found from the kernel; what comes back is bounded
+    C("other-tasks-checks-and-references-in-first-cell", TRUST, "Request", 0,
+      "cell:request-snoop", 0.0, "error", "request report: nothing reachable"),
+    C("earlier-tasks-checks-in-last-cell", TRUST, "Request", -1, "cell:request-snoop", 0.0,
+      "error", "request report: nothing reachable"),
+    C("borrow-a-reference-from-the-probes-frames", TRUST, "Borrow", "task_2_7", "cell:borrow",
+      0.0, "ok"),
+    C("borrow-layers-from-the-probes-frames", TRUST, "Borrow", "task_2_6", "cell:borrow",
+      0.0, "ok"),
+    C("borrow-in-a-numpy-task", TRUST, "Borrow", 1, "cell:borrow", 0.0, "ok"),
+    C("megabyte-type-names-and-messages", TRUST, "Huge", 2, "cell:huge-texts", 0.0, "ok"),
+    C("report-flood-from-a-thread", TRUST, "Flood", 1, "cell:report-flood", 0.0,
+      "ok|timeout|crashed"),
+    C("malformed-reports", TRUST, "Malformed", 3, "cell:malformed-reports", 0.0, "ok",
+      "interfered with the grader && !grader failure"),
 
     # -- secrets the sandbox must hide
     C("read-solutions-specs-others-env", SECRETS, "Snoop", 1, "cell:snoop", 0.0, "error",

@@ -127,10 +127,11 @@ def defined_names(source):
 class Cell:
     """What a cell builder gets: the solution's and the template's source of one task."""
 
-    def __init__(self, tag, solution, blank, ctx, number):
+    def __init__(self, tag, solution, blank, ctx, number, all_tags=()):
         self.tag, self.solution, self.blank, self.ctx, self.number = \
             tag, solution, blank, ctx, number
         self.names = defined_names(solution)
+        self.all_tags = list(all_tags)     # every task of the assignment, in order
 
     def header(self, case):
         return f"# adversarial case: {case}\n"
@@ -264,8 +265,8 @@ _rt = sys.modules["_nncourse_rt"]
 _rt.describe_error = lambda error, cell_file: {"type": "Nothing", "message": "all good",
                                                "line": None, "in_check": False}
 _rt.run_source = lambda source, filename, namespace, transform=None: {"ok": True}
-_rt.run_probe = lambda code, inputs, namespace, cell_file, seed=0: {"ok": True,
-                                                                    "out": {"value": True}}
+_rt.run_probe = lambda probe, inputs, namespace, cell_file, seed=0: {"ok": True,
+                                                                     "out": {"value": True}}
 """
 
 
@@ -328,8 +329,7 @@ raise RuntimeError("forge report: " + (", ".join(_adv_found) if _adv_found
 
 def forge_nonce(cell):
     # in the wire format (see grader/wire.py), as the real runtime would send it
-    out = {"__map__": {"is_list": True, "length": 3, "numbers": True,
-                       "value": {"__seq__": "list", "items": [0.0]}}}
+    out = {"__map__": {"value": {"__seq__": "list", "items": [0.0, 0.0, 0.0]}}}
     return f"""
 def train_tiny_net(eta, steps):
     import os, sys, time
@@ -341,9 +341,9 @@ def train_tiny_net(eta, steps):
             break
         frame = frame.f_back
     if nonce:
-        for index in range(32):
-            publish_display_data({{{WIRE_MIME!r}: {{"nonce": nonce, "index": index,
-                                  "report": {{"ok": True, "out": {out!r}}}}}}})
+        for step in ["cell"] + [f"c{{index}}" for index in range(32)]:
+            publish_display_data({{{WIRE_MIME!r}: {{"nonce": nonce, "task": {cell.tag!r},
+                                  "step": step, "report": {{"ok": True, "out": {out!r}}}}}}})
         sys.stdout.flush()
         time.sleep(0.5)   # let the forged reports leave before the kernel dies
         os._exit(0)
@@ -362,8 +362,8 @@ print("every message from now on has a signature the grader cannot check")
 
 def snoop(cell):
     ctx = cell.ctx
-    from grader.specs import spec_file
-    secrets = {"solution": str(REPO / "solutions"), "spec": spec_file(cell.number),
+    from grader.specs import spec_files
+    secrets = {"solution": str(REPO / "solutions"), "spec": str(spec_files(cell.number)[0]),
                "victim": str(ctx.sub_dir / ctx.victim_name), "submissions": str(ctx.sub_dir),
                "results": str(ctx.out_dir), "repo": str(REPO), "root-home": "/root"}
     return f"""
@@ -413,7 +413,8 @@ def _adv_procs():
 _adv_try("processes", _adv_procs)
 _adv_try("modules", lambda: [m for m in sys.modules
                              if m.startswith(("grader.specs", "grader.checks", "fixtures",
-                                              "grader.grade", "grader.batch"))])
+                                              "grader.grade", "grader.batch", "grader.compare",
+                                              "grader.testing", "grader.result"))])
 raise RuntimeError("snoop report: " + (", ".join(_adv_found) or "nothing reachable"))
 """
 
@@ -616,6 +617,144 @@ if _os.waitpid(_pid, 0)[1] != 0:
 """
 
 
+# ---------------------------------------------------------------- the trust review's attacks
+
+# Everything a cell can look through for grading material: the call stack of every thread,
+# every live object, IPython's input history and cached cell text, the loaded modules.
+SEARCH = r'''
+import gc, linecache, sys
+
+def _adv_texts():
+    """Strings reachable from the kernel that could carry a request of the grader's."""
+    found = []
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            for scope in (frame.f_locals, frame.f_globals):
+                found += [v for v in list(scope.values()) if isinstance(v, str)]
+            frame = frame.f_back
+    found += [o for o in gc.get_objects() if isinstance(o, str)]
+    history = get_ipython().history_manager
+    found += list(history.input_hist_raw) + list(history.input_hist_parsed)
+    found += ["".join(entry[2]) for entry in list(linecache.cache.values())
+              if len(entry) > 2 and isinstance(entry[2], list)]
+    return found
+
+def _adv_grading_material(markers):
+    return sorted({m for text in _adv_texts() for m in markers if m in text})
+
+def _adv_grading_code():
+    """Functions and classes of the grader's trusted side that are alive in the kernel."""
+    return sorted({getattr(o, "__module__", "") for o in gc.get_objects()
+                   if callable(o) and str(getattr(o, "__module__", "")).startswith(
+                       ("grader.specs", "grader.checks", "grader.compare", "grader.grade",
+                        "grader.testing"))})
+'''
+
+
+def request_snoop(cell):
+    """In a task's cell: any other task's checks, any reference, any expected value? The
+    markers are the other tasks' tags as a checks request names them, and the names of
+    the trusted side's modules."""
+    others = [t for t in cell.all_tags if t != cell.tag]
+    markers = [f'"task": "{t}"' for t in others] + ['"checks": [', "run_checks("]
+    return f"""
+{kit.REPORT}
+{SEARCH}
+_adv_try("requests", lambda: _adv_grading_material({markers!r}))
+_adv_try("trusted-code", _adv_grading_code)
+raise RuntimeError("request report: " + (", ".join(_adv_found) or "nothing reachable"))
+"""
+
+
+def borrow(cell):
+    """Every function the task defines looks, while a probe calls it, through the frames
+    above it for another callable of its own name (a reference implementation) and returns
+    whatever that gives; with nothing of the kind there, it has nothing to return."""
+    functions = [n for n in cell.names if n[:1].islower()]
+    classes = [n for n in cell.names if n[:1].isupper()]
+    lines = [f"""
+import sys
+
+def _adv_borrowed(name, me):
+    frame = sys._getframe(2)
+    while frame is not None:
+        for scope in (frame.f_locals, frame.f_globals):
+            other = scope.get(name)
+            if callable(other) and other is not me:
+                return other
+        for value in list(frame.f_locals.values()) + list(frame.f_globals.values()):
+            if getattr(value, "__name__", None) == name and callable(value) and value is not me:
+                return value
+        frame = frame.f_back
+    raise NotImplementedError("nothing to borrow")
+"""]
+    for name in functions:
+        lines.append(f"def {name}(*args, **kwargs):\n"
+                     f"    return _adv_borrowed({name!r}, {name})(*args, **kwargs)\n")
+    for name in classes:
+        lines.append(f"class {name}:\n"
+                     f"    def __new__(cls, *args, **kwargs):\n"
+                     f"        return _adv_borrowed({name!r}, cls)(*args, **kwargs)\n")
+    for name in cell.names:
+        if name not in functions + classes:
+            lines.append(f"{name} = None\n")
+    return "\n".join(lines)
+
+
+def huge_texts(cell):
+    """Type names and messages of a megabyte: what reaches results and feedback is cut."""
+    functions = [n for n in cell.names if n[:1].islower()]
+    body = ["_adv_big = 'R' * 2**20",
+            "_Huge = type('T' * 2**20, (), {})",
+            "_Boom = type('E' * 2**20, (Exception,), {})"]
+    for k, name in enumerate(functions):
+        what = "return _Huge()" if k % 2 else "raise _Boom(_adv_big)"
+        body.append(f"def {name}(*args, **kwargs):\n    {what}")
+    body += [f"{n} = _Huge()" for n in cell.names if n not in functions]
+    return "\n".join(body) + "\n"
+
+
+def report_flood(cell):
+    """A thread sends reports with the request's nonce (read from the main thread's stack)
+    as fast as it can, a megabyte each: the grader keeps a bounded amount and no more."""
+    return f"""
+import sys, threading
+from IPython.display import publish_display_data
+
+def _adv_flood():
+    while True:
+        for frame in list(sys._current_frames().values()):
+            while frame is not None:
+                nonce = frame.f_locals.get("nonce")
+                if isinstance(nonce, str) and len(nonce) == 32:
+                    for step in ["cell"] + [f"c{{i}}" for i in range(40)]:
+                        publish_display_data({{{WIRE_MIME!r}: {{"nonce": nonce,
+                            "task": {cell.tag!r}, "step": step, "report": "x" * 2**20}}}})
+                frame = frame.f_back
+
+threading.Thread(target=_adv_flood, daemon=True).start()
+{STUB}"""
+
+
+def malformed_reports(cell):
+    """The kernel runtime replaced by one that reports in shapes it never uses."""
+    return f"""
+import sys
+from IPython.display import publish_display_data
+_rt = sys.modules["_nncourse_rt"]
+_shapes = iter([["a list"], {{"ok": "yes"}}, {{"ok": False, "error": ["no"]}},
+                {{"ok": True}}, {{"ok": False, "error": {{"type": 3, "message": None}}}}] * 20)
+
+def _adv_emit(nonce, task, step, report):
+    publish_display_data({{{WIRE_MIME!r}: {{"nonce": nonce, "task": task, "step": step,
+                                          "report": next(_shapes)}}}})
+    sys.stdout.flush()
+
+_rt._emit = _adv_emit
+{cell.solution}
+"""
+
+
 CELL_BUILDERS = {
     "patch-numpy": _patched(PATCH_NUMPY),
     "patch-math": _patched(PATCH_MATH),
@@ -659,6 +798,11 @@ CELL_BUILDERS = {
     "daemon": daemon,
     "fork-bomb": fixed("import os\nwhile True:\n    try:\n        os.fork()\n"
                        "    except OSError:\n        pass\n"),
+    "request-snoop": request_snoop,
+    "borrow": borrow,
+    "huge-texts": huge_texts,
+    "report-flood": report_flood,
+    "malformed-reports": malformed_reports,
     "thread-bomb": fixed("import threading, time\n_threads = []\nwhile True:\n"
                          "    _t = threading.Thread(target=time.sleep, args=(3600,), daemon=True)\n"
                          "    _t.start()\n    _threads.append(_t)\n"),
@@ -853,7 +997,7 @@ def build(folder, ctx, number=None):
     ctx.victim_name = names[VICTIM]
     ctx.victims = [names[k] for k in (*CORRECT, VICTIM)]
     cells = {tag: Cell(tag, task_cell(base, tag).source, task_cell(template, tag).source, ctx,
-                       number) for tag in tags}
+                       number, tags) for tag in tags}
     resolved = {c.name: resolve(c, tags) for c in cases}
 
     files = {}

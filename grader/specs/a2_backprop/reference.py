@@ -261,7 +261,7 @@ def minibatch_inputs(rng):
     b1[0] = -(X[0] @ W1[0])                        # Z1[0, 0] == 0
     b1[3] = -(X[2] @ W1[3])                        # Z1[2, 3] == 0
     W2 = rng.normal(size=(1, h))
-    W2[0, [0, 3]] = np.where(np.abs(W2[0, [0, 3]]) < 0.3, 0.7, W2[0, [0, 3]])
+    W2[0, [0, 3]] = rng.choice([-1.0, 1.0], 2) * rng.uniform(0.5, 1.5, 2)   # the zeros matter
     return {"W1": W1, "b1": b1, "W2": W2, "b2": float(rng.normal()), "X": X,
             "Y": rng.normal(size=n) * 3, "lr": 0.1}
 

@@ -1,21 +1,24 @@
-"""Assignment 2 (backpropagation): the spec, its checks, the mistake variants, the notebooks."""
+"""Assignment 2 (backpropagation): the spec, its checks, the mistake variants, the notebooks,
+and the attacks that the trust boundary must stop."""
+import dataclasses
 import os
+import re
 import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 import assignment_kit
 
-from grader.selfcheck import grade_in_process
+from grader.testing import grade_in_process
 from grader.specs.a2_backprop import SPEC
-from variants.a2_backprop import RIGHT, WRONG
+from variants.a2_backprop import BASE, RIGHT, WRONG
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / SPEC.solution_name
 TAGS = [task.tag for task in SPEC.tasks]
-
 
 _tags = assignment_kit.tags
 
@@ -27,10 +30,15 @@ def solution():
 
 
 def _grade_one(imports, tag, source):
-    return assignment_kit.grade_one(SPEC, imports, tag, source)
+    """Grade one task in this process: (points, max, check results, cell report)."""
+    task = SPEC.task(tag)
+    points, results, cell = grade_in_process(dataclasses.replace(SPEC, tasks=[task]), imports,
+                                             {tag: source})[tag]
+    return points, task.points, results, cell
 
 
-_why = assignment_kit.why
+def _why(results):
+    return [m for r in results for m in r.messages]
 
 
 # ---------------------------------------------------------------- the spec and the notebook
@@ -53,8 +61,35 @@ def test_public_checks_have_no_custom_verify_and_hidden_ones_exist():
         assert all(c.verify is None for c in task.checks if c.public), task.tag
 
 
+def test_every_requirement_is_covered_by_a_check_that_can_cost_points():
+    for task in SPEC.tasks:
+        assert task.requirements, task.tag
+        covered = {r for c in task.checks if c.points > 0 for r in c.covers}
+        named = {r for c in task.checks for r in c.covers}
+        assert named <= set(task.requirements), (task.tag, named - set(task.requirements))
+        assert covered == set(task.requirements), (task.tag, set(task.requirements) - covered)
+
+
+def test_every_requirement_has_a_wrong_variant_named_after_it():
+    for task in SPEC.tasks:
+        names = [name for name, _ in WRONG[task.tag]]
+        for name in names:
+            assert re.match(r"R\d+-", name) and name.split("-")[0] in task.requirements, \
+                (task.tag, name)
+        for requirement in task.requirements:
+            assert any(n.startswith(f"{requirement}-") for n in names), (task.tag, requirement)
+
+
+def test_every_task_has_enough_variants():
+    for tag in TAGS:
+        assert len(WRONG.get(tag, [])) >= 2, tag
+        assert len(RIGHT.get(tag, [])) >= 2, tag
+    assert set(WRONG) == set(RIGHT) == set(TAGS)
+
+
 def test_solution_gets_full_marks_in_process(solution):
     _, imports, tasks = solution
+    grade_in_process(SPEC, imports, tasks)       # imports (scipy, sklearn) warm up
     started = time.perf_counter()
     graded = grade_in_process(SPEC, imports, tasks)
     seconds = time.perf_counter() - started
@@ -70,19 +105,15 @@ WRONG_CASES = [(tag, name, src) for tag, cases in WRONG.items() for name, src in
 RIGHT_CASES = [(tag, name, src) for tag, cases in RIGHT.items() for name, src in cases]
 
 
-def test_every_task_has_enough_variants():
-    for tag in TAGS:
-        assert len(WRONG.get(tag, [])) >= 2, tag
-        assert len(RIGHT.get(tag, [])) >= 2, tag
-    assert set(WRONG) == set(RIGHT) == set(TAGS)
-
-
 @pytest.mark.parametrize("tag,name,source", WRONG_CASES,
                          ids=[f"{t}-{n}" for t, n, _ in WRONG_CASES])
 def test_wrong_variant_loses_points(solution, tag, name, source):
     _, imports, _ = solution
     points, maximum, results, _ = _grade_one(imports, tag, source)
     assert points < maximum, f"{tag}/{name} kept full marks"
+    requirement = name.split("-")[0]
+    assert any(r.points < r.max for r, c in zip(results, SPEC.task(tag).checks)
+               if requirement in c.covers), f"{tag}/{name}: no check of {requirement} failed"
 
 
 @pytest.mark.parametrize("tag,name,source", RIGHT_CASES,
@@ -112,10 +143,232 @@ def test_mistakes_stay_in_their_own_task(solution):
 
 def test_hidden_messages_do_not_reveal_expected_values(solution):
     _, imports, _ = solution
-    source = dict(WRONG["task_2_1"])["delta_sign_flipped"]
+    source = dict(WRONG["task_2_1"])["R5-delta_sign_flipped"]
     _, _, results, _ = _grade_one(imports, "task_2_1", source)
     text = " ".join(_why(results))
     assert "wrong values" in text and "-0.1" not in text and "-0.2" not in text
+
+
+# Numbers a hidden check may print: the statement's constants. Anything else with a decimal
+# point, an exponent or a percent sign could be an expected value or the size of an error.
+STATEMENT_CONSTANTS = ("[1e-12, 1 - 1e-12]", "(p >= 0.5)")
+NUMBER = re.compile(r"\d\.\d|\d%|\de-?\d")
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_no_hidden_message_of_any_mistake_shows_a_number(solution, tag):
+    _, imports, _ = solution
+    for name, source in WRONG[tag]:
+        _, _, results, _ = _grade_one(imports, tag, source)
+        for result in results:
+            if result.public:
+                continue
+            for message in result.messages:
+                text = re.sub(r"`[^`]*`", "", message.replace(result.label, ""))
+                for constant in STATEMENT_CONSTANTS:
+                    text = text.replace(constant, "")
+                assert not NUMBER.search(text), (name, message)
+
+
+# ---------------------------------------------------------------- the trust findings
+
+def _arrays_and_floats(value):
+    if isinstance(value, np.ndarray) and value.size > 1:
+        yield value
+    elif isinstance(value, float) and value != int(value):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays_and_floats(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _arrays_and_floats(item)
+
+
+# Checks whose expected observation is their input by definition: x after the call must be x.
+EXPECTED_IS_THE_INPUT = {("task_2_4", "R4")}
+
+
+def test_the_kernel_never_receives_an_expected_value():
+    """What a hidden check sends to the kernel holds none of the values it expects back."""
+    for task in SPEC.tasks:
+        for index, check in enumerate(task.checks):
+            if check.public or check.ref is None or \
+                    {(task.tag, r) for r in check.covers} <= EXPECTED_IS_THE_INPUT:
+                continue
+            inputs, expected = check.materialize(SPEC.check_seed(task.tag, index))
+            sent = list(_arrays_and_floats(check.kernel_inputs(inputs)))
+            for want in _arrays_and_floats(expected):
+                assert not any(type(s) is type(want) and np.shape(s) == np.shape(want)
+                               and np.array_equal(s, want) for s in sent), (task.tag, check.label)
+
+
+BORROW = '''
+import sys
+
+
+def _borrowed(kind):
+    """A class named like `kind` with forward, backward and step that the grader left within
+    reach: in the frames above this call or in a grader module, as a class or as source code
+    to exec. Test doubles are skipped: they compute nothing."""
+    places, frame = [], sys._getframe(1)
+    while frame is not None:
+        places += [frame.f_globals, frame.f_locals]
+        frame = frame.f_back
+    places += [vars(m) for n, m in list(sys.modules.items())
+               if n.startswith(("grader", "nncourse")) and m is not None]
+    for place in places:
+        for name, obj in list(place.items()):
+            if isinstance(obj, str) and "def backward" in obj and "_getframe" not in obj:
+                found = {}
+                try:
+                    exec(obj, found)
+                except Exception:
+                    continue
+                places.append(found)
+            elif isinstance(obj, type) and kind in name and not issubclass(obj, Borrowing) \
+                    and not name.startswith(("Spy", "Scripted", "Fake", "Stub")) and all(
+                    hasattr(obj, m) for m in ("forward", "backward", "step")):
+                return obj
+    raise NotImplementedError("nothing to borrow")
+
+
+class Borrowing:
+    def forward(self, x):
+        return self.inner.forward(x)
+
+    def backward(self, *args):
+        return self.inner.backward(*args)
+
+    def step(self, lr):
+        return self.inner.step(lr)
+'''
+
+ATTACKS = {
+    # the old probes shipped _GLinear/_GNet: a student's classes delegated to them (full marks
+    # for task 2.7, 12/14 for task 2.6 without writing a layer)
+    "task_2_6": BORROW + '''
+
+class Linear(Borrowing):
+    def __init__(self, n_in, n_out, rng):
+        found = _borrowed("Linear")
+        try:
+            inner = found(n_in, n_out, rng)
+        except TypeError:
+            inner = found(np.zeros((n_in, n_out)), np.zeros(n_out))
+        self.__dict__["inner"] = inner
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["inner"], name)
+
+    def __setattr__(self, name, value):
+        setattr(self.__dict__["inner"], name, value)
+
+
+class Sigmoid(Borrowing):
+    def __init__(self):
+        self.inner = _borrowed("Sigmoid")()
+
+
+class ReLU(Borrowing):
+    def __init__(self):
+        self.inner = _borrowed("ReLU")()
+''',
+    "task_2_7": BORROW + '''
+
+class Net(Borrowing):
+    def __init__(self, layers):
+        self.inner = _borrowed("Net")(layers)
+''',
+}
+
+# Reads the check's own inputs (what each scripted layer returns) from the probe's frame and
+# answers without calling a single layer.
+NET_FROM_THE_PROBES_LOCALS = '''
+import sys
+
+
+def _probe_local(name):
+    frame = sys._getframe(2)
+    while frame is not None:
+        if name in frame.f_locals:
+            return frame.f_locals[name]
+        frame = frame.f_back
+    raise LookupError(name)
+
+
+class Net:
+    def __init__(self, layers):
+        self.scripts = _probe_local("layers")
+
+    def forward(self, x):
+        outputs = [s["output"] for s in self.scripts]
+        return outputs[-1], [x] + outputs[:-1]
+
+    def backward(self, trace, dy):
+        return self.scripts[0]["dx"]
+
+    def step(self, lr):
+        pass
+'''
+
+# Trains nothing and returns a plausible, made-up learning curve; rebinds the names that the
+# old kernel-side verdict called and, in a kernel, NumPy's comparisons and means.
+FAKE_FIT = '''
+_g_bce = _g_acc = lambda *args: 0.0
+PATCH_NUMPY = False
+if PATCH_NUMPY:
+    np.mean = lambda *args, **kwargs: 0.0
+    np.isclose = np.allclose = np.array_equal = lambda *args, **kwargs: True
+
+
+def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
+    curve = [0.69 * 0.6 ** e for e in range(epochs)]
+    acc = [min(0.99, 0.6 + 0.15 * e) for e in range(epochs)]
+    tested = x_test is not None
+    return {"train_loss": curve, "train_acc": acc,
+            "test_loss": [v * 1.1 for v in curve] if tested else [],
+            "test_acc": [a - 0.02 for a in acc] if tested else []}
+'''
+
+
+@pytest.mark.parametrize("tag", sorted(ATTACKS))
+def test_no_working_layer_or_network_to_borrow(solution, tag):
+    """Finding: reference layers and a reference network reached the kernel inside probe code."""
+    _, imports, _ = solution
+    points, _, results, cell = _grade_one(imports, tag, ATTACKS[tag])
+    assert cell["ok"], cell
+    assert points == 0, _why(results)
+
+
+def test_net_that_reads_the_probes_inputs_gets_nothing(solution):
+    """Scripted layers' outputs sit in the probe's frame; they only help a Net that calls
+    the layers, because every check replays the layers' record of calls."""
+    _, imports, _ = solution
+    points, _, results, _ = _grade_one(imports, "task_2_7", NET_FROM_THE_PROBES_LOCALS)
+    assert points == 0, _why(results)
+
+
+def test_made_up_learning_curve_fails(solution):
+    """Findings: verdict logic ran in the kernel (rebinding its names made a fit that never
+    trains earn points) and any plausible loss list was accepted. Now the history is
+    recomputed from the spy network's predictions; only the format-only check (the test
+    lists stay empty without test data) can pass."""
+    _, imports, _ = solution
+    points, _, results, _ = _grade_one(imports, "task_2_8", FAKE_FIT)
+    passed = [c.covers for r, c in zip(results, SPEC.task("task_2_8").checks) if r.passed]
+    assert passed == [("R1", "R7")] and points == 1, _why(results)
+
+
+def test_known_accuracy_findings_lose_points(solution):
+    """Findings: an in-place minibatch_step and relu_grad(0) == 1 kept full marks."""
+    _, imports, _ = solution
+    for tag, name, label in [
+            ("task_2_3", "R5-updates_inputs_in_place", "leaves its inputs unchanged"),
+            ("task_2_5", "R5-relu_grad_one_at_zero", "relu_grad(np.array([-1.5, 0.0, 2.0]))")]:
+        points, maximum, results, _ = _grade_one(imports, tag, dict(WRONG[tag])[name])
+        assert points < maximum
+        assert any(label in r.label for r in results if not r.passed), (name, _why(results))
 
 
 # ---------------------------------------------------------------- running the notebooks
@@ -168,8 +421,10 @@ def test_released_notebook_has_stubs_and_no_answers(released):
 
 
 def test_released_student_notebook_scores_zero_in_process(released):
-    assert [t.tag for t in SPEC.tasks] == TAGS
-    assignment_kit.assert_blank_scores_zero_in_process(SPEC, released[1])
+    imports, tasks = assignment_kit.notebook_parts(nbformat.read(released[1], as_version=4))
+    assert list(tasks) == TAGS
+    graded = grade_in_process(SPEC, imports, tasks)
+    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(TAGS, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +435,25 @@ def grader(released):
 
 def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
     assignment_kit.assert_solution_100_blank_0(grader, 2, SOLUTION, released[1], tmp_path)
+
+
+def test_sandboxed_attacks_earn_nothing(grader, tmp_path):
+    """In a real kernel: borrowing layers and networks from anything the grader loaded, and a
+    made-up learning curve with NumPy's comparisons and means patched in the kernel."""
+    nb = nbformat.read(SOLUTION, as_version=4)
+    attacks = dict(ATTACKS, task_2_8=FAKE_FIT.replace("PATCH_NUMPY = False", "PATCH_NUMPY = True"))
+    for cell in nb.cells:
+        tag = next((t for t in _tags(cell) if t in attacks), None)
+        if tag:
+            cell.source = f"# Task 2.{tag[-1]} ({SPEC.task(tag).points:g} points):\n" + attacks[tag]
+    path = tmp_path / "Assignment_2_MalloryMallory_13371337.ipynb"
+    nbformat.write(nb, path)
+    result = assignment_kit.graded(grader, path, 2)
+    points = {tag: task["points"] for tag, task in result["tasks"].items()}
+    assert points == {**{t: SPEC.task(t).points for t in TAGS}, "task_2_6": 0.0,
+                      "task_2_7": 0.0, "task_2_8": 1.0}, points
+
+
+def test_variants_start_from_the_base_cells():
+    """The base cells the variants edit are themselves correct (graded by the RIGHT tests)."""
+    assert all(RIGHT[tag][0] == ("base", BASE[tag]) for tag in TAGS)

@@ -262,7 +262,7 @@ def judge_report(check, report, inputs, expected):
 def _judge(check, report, inputs, expected):
     if isinstance(report, dict) and "status" in report and "ok" not in report:  # the grader's
         return report["status"], 0.0, [report.get("message") or "the check produced no result"]
-    if not _well_formed(report):
+    if not well_formed(report):
         return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
     if not report["ok"]:
         return "error", 0.0, [error_message(check.label, report["error"])]
@@ -282,11 +282,13 @@ def _judge(check, report, inputs, expected):
     return ("passed" if passed else "failed"), points, found
 
 
-def _well_formed(report):
+def well_formed(report, result=True):
+    """Whether ``report`` has the shape the kernel runtime gives an outcome: ``{"ok": True}``
+    (with ``"out"`` when ``result``) or ``{"ok": False, "error": {type, message, line}}``."""
     if not isinstance(report, dict) or type(report.get("ok")) is not bool:
         return False
     if report["ok"]:
-        return "out" in report
+        return "out" in report or not result
     error = report.get("error")
     return (isinstance(error, dict) and isinstance(error.get("type"), str)
             and isinstance(error.get("message"), str)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import judge_report, score_task
+from .checks import judge_report, score_task, well_formed
 from .constants import NOTEBOOKS
 from .result import Status, SubmissionResult, Student, TaskResult, clip
 from .runner import KernelSession
@@ -169,7 +169,7 @@ class SubmissionRun:
             task.fail(status, message)
             return False
         if not _cell_report_ok(report):
-            self.ready = None
+            await self._distrust()
             task.fail(Status.INTERFERED, f"your cell: {_INTERFERED}")
             return False
         if not report["imports"]["ok"]:
@@ -193,17 +193,27 @@ class SubmissionRun:
         for index, check in checks:
             key = (task.tag, check.id)
             report = run.reports.get(key)
-            if report is None and run.status != "ok" and key != run.stopped_at:
+            if report is None and (run.flooded or key in run.voided or run.status == "ok"):
+                report = {"status": "interfered", "message": _stopped(run, check.label)[1]}
+            elif report is None and key != run.stopped_at:
                 break                         # not reached: runs in the next request
-            if report is None and run.status == "crashed" and task.suspect is None:
+            elif report is None and run.status == "crashed" and task.suspect is None:
                 task.suspect = (index, check)  # run it once more, alone, before blaming it
                 break
-            if report is None:
-                status, message = _stopped(run, check.label) if run.status != "ok" else \
-                    ("interfered", f"{check.label}: {_INTERFERED}")
+            elif report is None:
+                status, message = _stopped(run, check.label)
                 report = {"status": status, "message": message}
             _, inputs, expected = material[check.id]
-            task.checked(index, judge_report(check, report, inputs, expected))
+            result = judge_report(check, report, inputs, expected)
+            task.checked(index, result)
+            if result.status is Status.INTERFERED:
+                await self._distrust()
+
+    async def _distrust(self):
+        """A kernel whose reports were tampered with is not used again: the next task gets a
+        fresh one, so one task's interference does not spill into the others."""
+        self.ready = None
+        await self.session.stop()
 
 
 class TaskState:
@@ -258,9 +268,10 @@ _INTERFERED = "no result: your code interfered with the grader"
 
 
 def _cell_report_ok(report):
-    imports, cell = report.get("imports"), report.get("cell", False)
-    return (isinstance(imports, dict) and type(imports.get("ok")) is bool
-            and (cell is None or isinstance(cell, dict) and type(cell.get("ok")) is bool))
+    """Whether a cell report has the shape the kernel runtime gives it (else: tampering)."""
+    if not isinstance(report, dict) or not well_formed(report.get("imports"), result=False):
+        return False
+    return report.get("cell") is None or well_formed(report["cell"], result=False)
 
 
 def _not_run(check, message):
@@ -272,6 +283,8 @@ def _not_run(check, message):
 def _stopped(run, what):
     if run.flooded:
         return "interfered", f"{what}: {_INTERFERED} (it sent more output than the grader reads)"
+    if run.status == "ok":   # the request ended, but without this step's report
+        return "interfered", f"{what}: {_INTERFERED}"
     if run.status == "timeout":
         # the limit, not the time it took to stop: feedback must not vary with the load
         return "timeout", f"{what} exceeded the time limit of {run.limit:g} s and was stopped"

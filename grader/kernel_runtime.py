@@ -107,26 +107,37 @@ def run_probe(probe, inputs, namespace, cell_file, seed=0):
 # ------------------------------------------------ entry points called by the grader's requests
 
 OUTPUT_LIMIT = 2**20  # characters a step may print; the grader keeps less still
+FLUSH_INTERVAL = 0.05  # seconds between explicit flushes that are passed on
 
 
 class _StepOutput:
-    """Drops what a step prints beyond OUTPUT_LIMIT: the kernel buffers printed text until
-    its I/O thread sends it, so a print loop would otherwise fill the memory that the
-    student's next tasks run in."""
+    """Drops what a step prints beyond OUTPUT_LIMIT characters, and passes on an explicit
+    flush at most every FLUSH_INTERVAL: the kernel buffers printed text until its I/O thread
+    sends it, so a print loop would fill the memory that the student's next tasks run in; and
+    every flush is a message of its own, and a burst of them would fill the grader's short
+    queue of unread messages ahead of the step's report."""
 
     used = 0
+    flushed = 0.0
 
     @classmethod
     def cap(cls, stream):
         if getattr(stream.write, "capped", False):
             return
-        write = stream.write
+        import time
+        write, flush = stream.write, stream.flush
 
         def capped(text):
             cls.used += len(text)
             return write(text) if cls.used <= OUTPUT_LIMIT else len(text)
+
+        def throttled_flush():
+            now = time.monotonic()
+            if now - cls.flushed >= FLUSH_INTERVAL:
+                cls.flushed = now
+                flush()
         capped.capped = True
-        stream.write = capped
+        stream.write, stream.flush = capped, throttled_flush
 
 
 def _emit(nonce, task, step, report):
@@ -136,6 +147,7 @@ def _emit(nonce, task, step, report):
                                       "report": report}})
     # wait until the kernel's I/O thread has handed the report to zmq: if the student's code
     # kills the kernel next, a report still queued here would be lost
+    _StepOutput.flushed = 0.0
     sys.stdout.flush()
     _StepOutput.used = 0
 

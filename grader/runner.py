@@ -61,6 +61,11 @@ def shared_context():
     """
     context = zmq.asyncio.Context.instance()
     context.setsockopt(zmq.RECONNECT_IVL, 2)
+    # What the kernel can make the grader hold at once: a message of at most REPORT_BYTES
+    # (a larger one drops the connection) and a short queue of unread ones (zmq's default
+    # of 1000 queued messages of any size would let a flood fill the grader's memory).
+    context.setsockopt(zmq.MAXMSGSIZE, REPORT_BYTES)
+    context.setsockopt(zmq.RCVHWM, QUEUED_MESSAGES)
     return context
 
 
@@ -147,12 +152,12 @@ class CappedClient(NotebookClient):
     def _take(self, payload):
         self.report_count += 1
         if self.flooded or self.report_count > len(self.steps) + EXTRA_REPORTS:
-            self.flooded = True
+            self._flood()
             return
         text = json.dumps(payload)
         self.report_bytes += len(text)
-        if self.report_bytes > REQUEST_REPORT_BYTES:
-            self.flooded = True
+        if self.report_bytes > REQUEST_REPORT_BYTES or len(text) > REPORT_BYTES:
+            self._flood()
             return
         if not isinstance(payload, dict) or payload.get("nonce") != self.nonce:
             return
@@ -165,6 +170,12 @@ class CappedClient(NotebookClient):
         while self.done < len(self.steps) and self.steps[self.done] in self.received:
             self.done += 1  # the next step starts when all before it are in
             self.output_bytes = 0
+        self.progress.set()
+
+    def _flood(self):
+        """Nothing more from this request is read, and the watchdog stops the kernel now:
+        what it keeps sending would only queue up in the grader's memory."""
+        self.flooded = True
         self.progress.set()
 
     def reports(self):
@@ -181,6 +192,7 @@ class CellRun:
     limit: float = 0.0               # the time limit of the step that was stopped, in seconds
     flooded: bool = False            # the kernel sent more reports than the grader keeps
     stopped_at: tuple | None = None  # the step that was running when the kernel was stopped
+    voided: set = field(default_factory=set)      # steps reported twice: neither is trusted
 
 
 class KernelSession:
@@ -263,7 +275,7 @@ class KernelSession:
         stopped = client.steps[client.done] if client.done < len(client.steps) else None
         run = CellRun(status, client.reports(), time.monotonic() - started, client.truncated,
                       client.timeout if limit is None else limit, client.flooded,
-                      stopped if status != "ok" else None)
+                      stopped if status != "ok" else None, set(client.duplicated))
         if status != "ok":
             await self.stop()
         return run
@@ -271,7 +283,9 @@ class KernelSession:
 
 FINISH_LIMIT = 5.0  # seconds a request may take to end after its last report
 EXTRA_REPORTS = 8   # reports beyond the request's steps that are still read (then: a flood)
-REQUEST_REPORT_BYTES = 256 * 1024 * 1024
+REPORT_BYTES = 8 * 1024 * 1024            # one message (arrays travel as base64 .npy)
+QUEUED_MESSAGES = 64                      # unread messages zmq holds for the grader
+REQUEST_REPORT_BYTES = 64 * 1024 * 1024   # all reports of one request
 
 
 async def _watch(client, limits, deadline):
@@ -281,6 +295,8 @@ async def _watch(client, limits, deadline):
         limit = max(0.0, min(seconds, deadline - time.monotonic()))
         end = time.monotonic() + limit
         while position == len(limits) or client.done <= position:
+            if client.flooded:
+                return float(math.ceil(limit))
             remaining = end - time.monotonic()
             if remaining <= 0:  # whole seconds, as a limit cut short by the budget is shown
                 return float(math.ceil(limit))

@@ -363,3 +363,40 @@ def test_checks_reach_the_kernel_one_task_at_a_time_after_its_cell(toy_grader, t
             assert [c["id"] for c in request["checks"]] == [c.id for c in task.checks]
         else:
             assert set(request) == {"task", "seed", "imports", "cell_file", "source"}
+
+
+def test_a_report_flood_is_cut_and_the_grader_memory_stays_bounded(toy_grader, toy_file):
+    """Reports in the grader's own format, with the request's nonce (read from the stack),
+    400 MB of them: the checks they target get no result, the grader keeps almost nothing."""
+    import resource
+    flood = """
+import sys
+from IPython.display import publish_display_data
+
+def relu(z):
+    frame = sys._getframe(1)
+    while frame is not None and not isinstance(frame.f_locals.get("nonce"), str):
+        frame = frame.f_back
+    for i in range(200):
+        publish_display_data({"application/vnd.nncourse.result+json": {
+            "nonce": frame.f_locals["nonce"], "task": "task_9_2", "step": f"c{i % 2}",
+            "report": {"ok": True, "out": {"value": "x" * 2**21}}}})
+    return np.maximum(z, 0.0)
+"""
+    graded(toy_grader, toy_file(), 9)             # warm: the baseline includes a grading
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = graded(toy_grader, toy_file({"task_9_2": flood}), 9)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    checks = result["tasks"]["task_9_2"]["checks"]
+    assert {c["status"] for c in checks} == {"interfered"}, checks
+    assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 0.0, "task_9_3": 2.0}
+    print(f"grader memory grew by {grown_mb:.0f} MB during a 400 MB flood")
+    assert grown_mb < 100, grown_mb
+
+
+def test_a_function_that_prints_a_lot_still_gets_its_verdict(toy_grader, toy_file):
+    """Twenty thousand flushed prints during a check: output is cut, the verdict arrives."""
+    chatty = ("def relu(z):\n    for i in range(20000):\n        print(i, flush=True)\n"
+              "    return np.maximum(z, 0.0)")
+    result = graded(toy_grader, toy_file({"task_9_2": chatty}), 9)
+    assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 3.0, "task_9_3": 2.0}

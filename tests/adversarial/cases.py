@@ -82,7 +82,10 @@ CASES = [
     C("eq-always-true-objects", LIARS, "Liars", 0, "cell:lie-yes", 0.0, "ok",
       "an object of type"),
     C("float-subclass", LIARS, "Liars", 1, "cell:lie-float", 0.0, "ok", ""),
-    C("ndarray-subclass", LIARS, "Liars", 2, "cell:lie-ndarray", 0.0, "ok", "does not accept"),
+    # not 0: the answer keeps its arguments unchanged, which one check asks for; its values
+    # are refused, which the message shows
+    C("ndarray-subclass", LIARS, "Liars", 2, "cell:lie-ndarray", "any", "ok",
+      "does not accept"),
     C("zero-d-object-arrays", LIARS, "Liars", 4, "cell:lie-object", 0.0, "ok",
       "does not accept"),
     C("object-array-booleans", LIARS, "Liars", -1, "cell:lie-object", 0.0, "ok", ""),
@@ -111,8 +114,9 @@ CASES = [
     C("answer-smuggled-into-imports-cell", TAGS, "Tags", -1, "nb:edited-imports", 0.0, "ok"),
 
     # -- fake verdicts and result files
+    # so many fake reports that the grader stops reading: the cell itself is interference
     C("printed-and-displayed-fake-results", FORGED, "Forger", 0, "cell:forge-output", 0.0,
-      "ok|error"),
+      "ok|error|interfered"),
     C("result-files-in-cwd-tmp-and-out", FORGED, "Forger", 3, "cell:forge-files", 0.0, "error",
       "forge report: no grader folder writable"),
     # the nonce of the grader's cell is on the call stack of the student's function; forged
@@ -136,10 +140,11 @@ CASES = [
     C("borrow-layers-from-the-probes-frames", TRUST, "Borrow", "task_2_6", "cell:borrow",
       0.0, "ok"),
     C("borrow-in-a-numpy-task", TRUST, "Borrow", 1, "cell:borrow", 0.0, "ok"),
-    C("megabyte-type-names-and-messages", TRUST, "Huge", 2, "cell:huge-texts", 0.0, "ok"),
+    C("megabyte-type-names-and-messages", TRUST, "BigNames", 2, "cell:huge-texts", 0.0, "ok"),
     C("report-flood-from-a-thread", TRUST, "Flood", 1, "cell:report-flood", 0.0,
-      "ok|timeout|crashed"),
-    C("malformed-reports", TRUST, "Malformed", 3, "cell:malformed-reports", 0.0, "ok",
+      "error|interfered|timeout|crashed"),
+    # the kernel is replaced after such a task, so the file's other tasks are graded as usual
+    C("malformed-reports", TRUST, "Malformed", 3, "cell:malformed-reports", 0.0, "interfered",
       "interfered with the grader && !grader failure"),
 
     # -- secrets the sandbox must hide

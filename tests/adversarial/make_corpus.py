@@ -329,7 +329,9 @@ raise RuntimeError("forge report: " + (", ".join(_adv_found) if _adv_found
 
 def forge_nonce(cell):
     # in the wire format (see grader/wire.py), as the real runtime would send it
-    out = {"__map__": {"value": {"__seq__": "list", "items": [0.0, 0.0, 0.0]}}}
+    # what the forged reports claim is not even plausible: forging can only give what
+    # returning the same values would
+    out = {"__map__": {"value": "forged"}}
     return f"""
 def train_tiny_net(eta, steps):
     import os, sys, time
@@ -640,7 +642,9 @@ def _adv_texts():
     return found
 
 def _adv_grading_material(markers):
-    return sorted({m for text in _adv_texts() for m in markers if m in text})
+    # the markers themselves are strings in memory too: they do not count
+    return sorted({m for text in _adv_texts() if text not in markers
+                   for m in markers if m in text})
 
 def _adv_grading_code():
     """Functions and classes of the grader's trusted side that are alive in the kernel."""
@@ -656,11 +660,14 @@ def request_snoop(cell):
     markers are the other tasks' tags as a checks request names them, and the names of
     the trusted side's modules."""
     others = [t for t in cell.all_tags if t != cell.tag]
-    markers = [f'"task": "{t}"' for t in others] + ['"checks": [', "run_checks("]
+    # built at run time from pieces, so that the cell's own source does not contain them
     return f"""
 {kit.REPORT}
 {SEARCH}
-_adv_try("requests", lambda: _adv_grading_material({markers!r}))
+_adv_q = chr(34)
+_adv_markers = [_adv_q + "task" + _adv_q + ": " + _adv_q + t + _adv_q for t in {others!r}]
+_adv_markers += [_adv_q + "checks" + _adv_q + ": [", "run_" + "checks("]
+_adv_try("requests", lambda: _adv_grading_material(_adv_markers))
 _adv_try("trusted-code", _adv_grading_code)
 raise RuntimeError("request report: " + (", ".join(_adv_found) or "nothing reachable"))
 """

@@ -6,8 +6,9 @@ by the steps listed in :data:`pipeline.STEPS`, one small module each:
 =================  ==============================================================
 ``rules``          check the metadata, the spec and the special cells
 ``markers``        SOLUTION regions become stubs, HIDDEN regions are removed
+``demos``          cells that use a task's result must wait for it with ``done()``
 ``selfcheck_cell`` pack the public checks into the selfcheck cell
-``cells``          drop instructor cells, clear outputs, lock cells, metadata
+``cells``          drop instructor cells, clear outputs, lock and mark cells, metadata
 ``files``          read solutions, write notebooks/, ``--check`` (tolerating float drift)
 =================  ==============================================================
 

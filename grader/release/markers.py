@@ -19,6 +19,7 @@ MARKDOWN_MARKERS = {**CODE_MARKERS, **{f"<!-- {action} HIDDEN -->": (action, "HI
 # silently shipped to students.
 NEAR_MARKER = re.compile(r"\s*(#+|<!--)\s*(begin|end)\s+(solution|hidden)\b", re.IGNORECASE)
 DEF_LINE = re.compile(r"\s*(?:async\s+def|def|class)\s+([A-Za-z_]\w*)")
+# The stub's message starts with this; demo_cells.done() looks for it to tell a stub.
 STUB_MESSAGE = '{label}: {hint}'
 
 

@@ -8,7 +8,7 @@ only a notebook without usable metadata stops at the first step.
 import copy
 from dataclasses import dataclass, field
 
-from . import cells, markers, rules, selfcheck_cell
+from . import cells, demos, markers, rules, selfcheck_cell
 from .problems import CellProblem, ReleaseError
 
 
@@ -23,6 +23,8 @@ class Release:
     # after steps have removed cells
     cells: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    task_names: dict = field(default_factory=dict)   # tag -> names its cell defines
+    solution_sources: dict = field(default_factory=dict)  # index -> source as authored
 
     @property
     def label(self):
@@ -50,10 +52,12 @@ STEPS = (
     rules.check_layout,           # the imports, selfcheck and task cells
     cells.drop_instructor,        # cells tagged "instructor"
     markers.clear_solutions,      # SOLUTION regions become stubs, HIDDEN regions go
+    demos.check_guards,           # cells that use a task's result wait for it
     selfcheck_cell.pack,          # the public checks, packed into the selfcheck cell
     cells.clear_outputs,
     cells.lock,                   # only task and answer cells stay editable
-    cells.set_metadata,           # nbformat version, where this came from
+    cells.mark,                   # ... and the difference is visible
+    cells.set_metadata,           # what JupyterLab would write, plus where this came from
 )
 
 

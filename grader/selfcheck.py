@@ -79,15 +79,14 @@ def format_results(task, results):
     got = sum(r["points"] for r in results)
     public = sum(r["max"] for r in results)
     verdict = "PASS" if passed == len(results) else "FAIL"
-    head = (f"{verdict} {name}: {passed} of {len(results)} public check(s) passed, "
-            f"{got:g}/{public:g} points")
-    if hidden:
-        head += f"; {hidden} more check(s) are run when your submission is graded"
-    lines = [head]
+    lines = [f"{verdict} {name}: {passed} of {len(results)} public check(s) passed, "
+             f"{got:g}/{public:g} points"]
     for r in results:
         mark = "PASS" if r["status"] == "passed" else "FAIL"
         lines.append(f"  [{mark}] {r['label']} ({r['points']:g}/{r['max']:g})")
         lines += [f"         {m}" for m in r["messages"]]
+    if hidden:
+        lines.append(f"  ({hidden} more check(s) are run when your submission is graded)")
     return "\n".join(lines)
 
 

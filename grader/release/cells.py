@@ -9,10 +9,13 @@ LOCKED_MARK = "# Locked cell: run it as it is (you edit only the cells that star
 ANSWER_LABEL = "> **Your answer:**"
 # What JupyterLab writes for a notebook with this kernel. Writing it ourselves means opening
 # a released notebook changes nothing, so the file is not "modified" before the student types.
+# Only the Python version depends on the student's machine: this is the one Binder runs
+# (environment.yml pins it; tests/test_release.py checks that the two agree).
+PYTHON_VERSION = "3.11.7"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
                  "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
-                 "pygments_lexer": "ipython3", "version": "3.11.7"}
+                 "pygments_lexer": "ipython3", "version": PYTHON_VERSION}
 
 
 def drop_instructor(release):

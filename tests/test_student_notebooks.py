@@ -255,3 +255,44 @@ def test_fashion_mnist_goes_to_google_drive_when_it_is_mounted(tmp_path):
         env=dict(environment, NNCOURSE_SMALL="1"))
     assert f"FashionMNIST from {(drive / 'nncourse-data').resolve()}" in printed(nb.cells[1])
     assert not (tmp_path / "data").exists()
+
+
+# ---------------------------------------------------------------- feedback on a blank file
+
+def _task(title, *messages, points=0.0, status="failed"):
+    return {"title": title, "points": points, "max": 4.0, "status": "ok", "messages": [],
+            "checks": [{"label": "a check", "status": status, "points": points, "max": 4.0,
+                        "public": True, "messages": list(messages)}]}
+
+
+BLANK_TASKS = {
+    "task_2_1": _task("By hand", "`s3` is None, expected a number"),
+    "task_2_2": _task("Layers", "`Linear.forward`: your code raised NotImplementedError in line "
+                                "3 of your cell: Task 2.2: implement Linear.forward",
+                      status="error"),
+    "task_2_9": _task("True or false?", "`tf_zero_init`: not answered (0 points)"),
+    "task_2_4": _task("Settings", "`a`, `b` and `c` must all be set (they are None)"),
+}
+
+
+def test_feedback_on_a_blank_submission_says_nothing_was_answered(tmp_path):
+    from grader import report
+    result = {"status": "graded", "tasks": BLANK_TASKS, "flags": []}
+    (kind, text), = report.origins(result)
+    assert kind == "blank" and "Every task is still as it was handed out" in text
+    assert report.ORIGIN_TITLES[kind] == "Nothing was answered."
+    assert "Problems in your code" not in report.ORIGIN_TITLES[kind] + text
+
+
+def test_feedback_separates_unanswered_tasks_from_wrong_ones():
+    from grader import report
+    tasks = dict(BLANK_TASKS, task_2_1=_task("By hand", "`s3` is 0.8, expected 0.9"),
+                 task_2_9=_task("True or false?", "`tf_zero_init`: wrong (-2 points)"))
+    found = dict(report.origins({"status": "graded", "tasks": tasks, "flags": []}))
+    assert found["code"] == ("Points were lost because of your code or its results in: "
+                             "By hand; True or false? The details are below.")
+    assert found["unanswered"] == "Still as handed out, so not marked: Layers; Settings."
+    # a stub of another task's number, met through a call, is not this task's stub
+    other = {"task_2_3": _task("Net", "`Net`: your code raised NotImplementedError in line 2 "
+                                      "of your cell: Task 2.2: implement Linear.forward")}
+    assert dict(report.origins({"status": "graded", "tasks": other}))["code"]

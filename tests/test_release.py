@@ -678,3 +678,26 @@ def test_compact_sources_drop_comments_and_docstrings_but_keep_strings():
     assert namespace["TEXT"] == "\n# kept\n\nline\n" and namespace["g"]() is None
     for name in release.EMBEDDED:
         compile(compact(release.selfcheck_cell.grader_source(name)), name, "exec")
+
+
+# ---------------------------------------------------------------- the README's links
+
+def test_readme_links_are_current_and_follow_the_one_repository_line(tmp_path):
+    from grader.release import readme
+    names = sorted(p.name for p in (release.REPO / "notebooks").glob("Assignment_*.ipynb"))
+    assert readme.sync(release.REPO / "README.md", names, check=True) == []
+    copy = tmp_path / "README.md"
+    text = (release.REPO / "README.md").read_text(encoding="utf-8")
+    assert text.count("Course repository: `OWNER/REPO`") == 1
+    copy.write_text(text.replace("Course repository: `OWNER/REPO` (branch `main`)",
+                                 "Course repository: `uni-x/nn-course` (branch `ws24`)"))
+    assert readme.sync(copy, names, check=True) == ["README.md: the notebook links are out of date"]
+    assert readme.sync(copy, names) == []
+    block = copy.read_text().split(readme.BEGIN)[1].split(readme.END)[0]
+    assert "OWNER/REPO" not in block
+    for name in names:
+        assert (f"(https://colab.research.google.com/github/uni-x/nn-course/blob/ws24/notebooks/"
+                f"{name})") in block
+        assert (f"(https://mybinder.org/v2/gh/uni-x/nn-course/ws24?urlpath=lab/tree/notebooks/"
+                f"{name})") in block
+    assert "(https://mybinder.org/v2/gh/uni-x/nn-course/ws24?urlpath=lab/tree/notebooks)" in block

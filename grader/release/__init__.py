@@ -10,6 +10,7 @@ by the steps listed in :data:`pipeline.STEPS`, one small module each:
 ``selfcheck_cell`` pack the public checks into the selfcheck cell
 ``cells``          drop instructor cells, clear outputs, lock and mark cells, metadata
 ``files``          read solutions, write notebooks/, ``--check`` (tolerating float drift)
+``readme``         the README's Colab and Binder links, from its one repository line
 =================  ==============================================================
 
 The output is a pure function of the solution notebook, the assignment's spec and the grader's
@@ -22,6 +23,7 @@ for marker problems, the line inside the cell (counted from 1).
 import sys
 from pathlib import Path
 
+from . import readme
 from .files import REPO, output_name, read_solution, release_all, shown
 from .pipeline import STEPS, student_version
 from .problems import ReleaseError
@@ -42,6 +44,9 @@ def add_arguments(parser):
 
 def run(args):
     problems = release_all(args.solutions, args.notebooks, check=args.check, log=print)
+    if args.notebooks.resolve() == (REPO / "notebooks").resolve() and not problems:
+        names = sorted(p.name for p in args.notebooks.glob("Assignment_*.ipynb"))
+        problems += readme.sync(REPO / "README.md", names, check=args.check)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -22,10 +22,11 @@ import json
 import symtable
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 
-def make_done(task_names):
+def make_done(task_names: dict[str, list[str]]) -> Callable[..., bool]:
     """The ``done(*tags)`` function for a notebook; ``task_names`` maps tags to names."""
     def done(*tags):
         unknown = [tag for tag in tags if tag not in task_names]
@@ -39,7 +40,7 @@ def make_done(task_names):
     return done
 
 
-def waiting_message(tags):
+def waiting_message(tags: list[str]) -> str:
     labels = [label(tag) for tag in tags]
     if len(labels) == 1:
         return f"{labels[0]} is not done yet: this cell will run once it is."
@@ -47,13 +48,13 @@ def waiting_message(tags):
     return f"{listed} are not done yet: this cell will run once they are."
 
 
-def label(tag):
+def label(tag: str) -> str:
     """``task_1_6`` -> ``Task 1.6``."""
     _, number, index = tag.split("_")
     return f"Task {number}.{index}"
 
 
-def is_done(tag, names, namespace):
+def is_done(tag: str, names: list[str], namespace: dict) -> bool:
     stub = label(tag) + ":"
     return all(name in namespace and namespace[name] is not None
                and not _is_stub(namespace[name], stub) for name in names)
@@ -82,7 +83,7 @@ def _raises_stub(code, stub):
     return any(_raises_stub(c, stub) for c in code.co_consts if isinstance(c, types.CodeType))
 
 
-def defined_names(source):
+def defined_names(source: str) -> list[str]:
     """Names a cell binds at top level (assignments, imports, def, class), sorted.
 
     Empty for a cell that is not plain Python (IPython magics, shell escapes).
@@ -97,7 +98,7 @@ def defined_names(source):
 
 # ---------------------------------------------------------------- repository use
 
-def done(*tags):
+def done(*tags: str) -> bool:
     """``done`` for a solution notebook in the repository (all of its tasks are solved)."""
     return make_done(_solution_task_names(tags))(*tags)
 

@@ -68,7 +68,7 @@ def run_public(bundle, tag, namespace):
     return task, results
 
 
-def format_results(task, results):
+def format_results(task: dict, results: list[dict]) -> str:
     """What ``check(tag)`` prints: a verdict line, then one line per public check."""
     name = f"{task['tag']} ({task['title']})"
     hidden = task["hidden"]
@@ -90,7 +90,7 @@ def format_results(task, results):
     return "\n".join(lines)
 
 
-def make_check(bundle):
+def make_check(bundle: dict):
     """The ``check(tag)`` function that notebooks call. It prints its verdict and returns
     None, so that nothing like ``Out: False`` appears under the verdict."""
     def check(tag):

@@ -20,6 +20,7 @@ memory and comparing bytes.
 Error messages name the solution file, the cell (counted from 0, as in the notebook's JSON) and,
 for marker problems, the line inside the cell (counted from 1).
 """
+import argparse
 import sys
 from pathlib import Path
 
@@ -33,7 +34,7 @@ __all__ = ["EMBEDDED", "REPO", "STEPS", "ReleaseError", "add_arguments", "output
            "read_solution", "release_all", "run", "selfcheck_source", "student_version"]
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if notebooks/ is not what release would write")
     parser.add_argument("--solutions", type=Path, default=REPO / "solutions", metavar="DIR",
@@ -42,7 +43,7 @@ def add_arguments(parser):
                         help="student notebooks (default: %(default)s)")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     problems = release_all(args.solutions, args.notebooks, check=args.check, log=print)
     if args.notebooks.resolve() == (REPO / "notebooks").resolve() and not problems:
         names = sorted(p.name for p in args.notebooks.glob("Assignment_*.ipynb"))

@@ -1,5 +1,10 @@
 """Small per-cell and notebook-wide steps: instructor cells, outputs, locks, marks, metadata."""
+from typing import TYPE_CHECKING
+
 from .rules import tags, task_of
+
+if TYPE_CHECKING:  # the pipeline imports its steps, not the other way round
+    from .pipeline import Release
 
 # The first line of every locked code cell. Comments, not CSS: they show in JupyterLab,
 # Notebook 7, Colab and Binder alike, and in a printout.
@@ -18,18 +23,18 @@ LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_ext
                  "pygments_lexer": "ipython3", "version": PYTHON_VERSION}
 
 
-def drop_instructor(release):
+def drop_instructor(release: "Release") -> None:
     release.cells = [(i, cell) for i, cell in release.cells if "instructor" not in tags(cell)]
 
 
-def clear_outputs(release):
+def clear_outputs(release: "Release") -> None:
     for _, cell in release.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             cell.metadata.pop("execution", None)  # timings of the author's run
 
 
-def lock(release):
+def lock(release: "Release") -> None:
     """Task cells stay editable (but not deletable), answer cells stay as they are."""
     for _, cell in release.cells:
         if task_of(cell) is not None:
@@ -38,7 +43,7 @@ def lock(release):
             cell.metadata.update(editable=False, deletable=False)
 
 
-def mark(release):
+def mark(release: "Release") -> None:
     """Make locked code cells and answer cells recognisable at a glance."""
     for _, cell in release.cells:
         if cell.cell_type == "code" and cell.metadata.get("editable") is False \
@@ -48,16 +53,17 @@ def mark(release):
             cell.source = answer_box(cell.source)
 
 
-def answer_box(text):
+def answer_box(text: str) -> str:
     """The author's placeholder text, quoted under the answer label."""
     quoted = [">" + (" " + line if line.strip() else "") for line in text.strip().split("\n")]
     return "\n".join([ANSWER_LABEL, ">"] + quoted)
 
 
-def set_metadata(release):
+def set_metadata(release: "Release") -> None:
     nb = release.nb
     nb.nbformat_minor = max(nb.get("nbformat_minor", 0), 5)  # cell ids need 4.5
     nb.metadata.pop("widgets", None)  # saved widget state is output, and outputs are cleared
     nb.metadata.kernelspec = dict(KERNELSPEC)
     nb.metadata.language_info = dict(LANGUAGE_INFO)
-    nb.metadata.nncourse["generated_from"] = f"solutions/{release.name or release.spec.solution_name}"
+    name = release.name or release.spec.solution_name
+    nb.metadata.nncourse["generated_from"] = f"solutions/{name}"

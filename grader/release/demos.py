@@ -11,14 +11,18 @@ The step also records, for the selfcheck cell, which names each task cell define
 """
 import ast
 import symtable
+from typing import TYPE_CHECKING
 
 from ..demo_cells import defined_names
 from .rules import tags, task_of
 
+if TYPE_CHECKING:  # the pipeline imports its steps, not the other way round
+    from .pipeline import Release
+
 GUARD = "done"
 
 
-def check_guards(release):
+def check_guards(release: "Release") -> None:
     needs_of_name = {}   # name -> the tasks a cell needs before the name exists
     for index, cell in release.cells:
         if cell.cell_type != "code" or {"imports", "selfcheck"} & set(tags(cell)):
@@ -51,7 +55,7 @@ def check_guards(release):
             needs_of_name[name] = needs | set(guarded or ())
 
 
-def used_names(source):
+def used_names(source: str) -> set[str]:
     """Global names a cell reads, in any scope, minus those it defines itself."""
     try:
         top = symtable.symtable(source, "<cell>", "exec")
@@ -66,7 +70,7 @@ def used_names(source):
     return used - set(defined_names(source))
 
 
-def guard_tags(source):
+def guard_tags(source: str) -> list[str] | None:
     """The tags of ``if done("task_...", ...):`` when that is the cell's only statement."""
     try:
         body = ast.parse(source).body

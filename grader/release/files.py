@@ -3,6 +3,7 @@ import base64
 import json
 import math
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -21,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent.parent
 DRIFT_RTOL, DRIFT_ATOL = 1e-9, 1e-12
 
 
-def release_all(solutions_dir, notebooks_dir, check=False, log=None):
+def release_all(solutions_dir: str | Path, notebooks_dir: str | Path, check: bool = False,
+                log: Callable[[str], object] | None = None) -> list[str]:
     """Regenerate (or with ``check``, compare) every student notebook; returns the problems.
 
     Problems are one line each and name the file. Notebooks whose solution is fine are written
@@ -79,7 +81,7 @@ def _render_all(solutions_dir):
     return wanted, problems
 
 
-def read_solution(path):
+def read_solution(path: str | Path) -> dict:
     """Read a notebook without letting nbformat invent random cell ids (see rules.give_ids)."""
     text = Path(path).read_text(encoding="utf-8")
     try:
@@ -92,12 +94,12 @@ def read_solution(path):
     return nb
 
 
-def output_name(student_nb):
+def output_name(student_nb: dict) -> str:
     meta = student_nb.metadata.nncourse
     return f"Assignment_{meta['assignment']}_{meta['topic']}.ipynb"
 
 
-def shown(path):
+def shown(path: str | Path) -> str:
     path = Path(path)
     try:
         return str(path.resolve().relative_to(REPO))
@@ -107,7 +109,7 @@ def shown(path):
 
 # ---------------------------------------------------------------- tolerating float drift
 
-def up_to_date(current, wanted):
+def up_to_date(current: bytes, wanted: str) -> bool:
     """Whether the existing bytes are the wanted text, or differ from it only inside the packed
     self-check data and there only by float round-off or zlib's choices: what another CPU,
     NumPy or zlib build gives for the same inputs. Such a file is left alone, not churned."""
@@ -122,7 +124,7 @@ def up_to_date(current, wanted):
     return rest == wanted_rest and data == wanted_data and _close(bundle, wanted_bundle)
 
 
-def unpack(text):
+def unpack(text: str) -> tuple[str, dict]:
     """``(notebook text without the payload, decoded payload)`` of a student notebook."""
     nb = nbformat.reads(text, as_version=4)
     cell = next(c for c in nb.cells if "selfcheck" in tags(c))

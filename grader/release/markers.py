@@ -7,9 +7,13 @@ top-level region made only of assignments becomes ``name = None`` for every name
 """
 import ast
 import re
+from typing import TYPE_CHECKING
 
 from .problems import CellProblem
 from .rules import tags, task_label, task_of
+
+if TYPE_CHECKING:  # the pipeline imports its steps, not the other way round
+    from .pipeline import Release
 
 CODE_MARKERS = {f"### {action} {kind}": (action, kind)
                 for action in ("BEGIN", "END") for kind in ("SOLUTION", "HIDDEN")}
@@ -23,7 +27,7 @@ DEF_LINE = re.compile(r"\s*(?:async\s+def|def|class)\s+([A-Za-z_]\w*)")
 STUB_MESSAGE = '{label}: {hint}'
 
 
-def clear_solutions(release):
+def clear_solutions(release: "Release") -> None:
     kept = []
     for index, cell in release.cells:
         if release.guard(index, _clear_cell, cell) is not False:

@@ -30,14 +30,14 @@ class Release:
     def label(self):
         return self.name or "solution notebook"
 
-    def problem(self, index, message, line=None):
+    def problem(self, index: int | None, message: str, line: int | None = None) -> None:
         """Record a problem with cell ``index`` (``line`` 0-based, optional)."""
         where = "" if index is None else f"cell {index}"
         if line is not None:
             where += f", line {line + 1}"
         self.problems.append(f"{where}: {message}" if where else message)
 
-    def guard(self, index, step, cell):
+    def guard(self, index: int, step, cell):
         """Run ``step(cell)``, recording a :class:`CellProblem` instead of raising it."""
         try:
             return step(cell)
@@ -61,7 +61,7 @@ STEPS = (
 )
 
 
-def student_version(solution_nb, name=None):
+def student_version(solution_nb: dict, name: str | None = None) -> dict:
     """The student notebook for ``solution_nb`` (not modified). Raises :class:`ReleaseError`.
 
     ``name`` is the solution's file name; it is checked against the metadata and recorded in

@@ -14,7 +14,7 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 
 
-def links_block(repository, branch, notebooks):
+def links_block(repository: str, branch: str, notebooks: list[str]) -> str:
     """The generated block, markers included, for notebook file names ``notebooks``."""
     colab = f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks"
     binder = f"https://mybinder.org/v2/gh/{repository}/{branch}?urlpath=lab/tree/notebooks"
@@ -29,7 +29,7 @@ def links_block(repository, branch, notebooks):
     return "\n".join(rows)
 
 
-def sync(readme, notebooks, check=False):
+def sync(readme: str | Path, notebooks: list[str], check: bool = False) -> list[str]:
     """Rewrite (or with ``check``, compare) the links block; returns the problems."""
     readme = Path(readme)
     text = readme.read_text(encoding="utf-8")

@@ -1,9 +1,13 @@
 """Steps that check a solution notebook's layout: metadata, spec, cell ids, special cells."""
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
 from .. import specs
 from .problems import ReleaseError
+
+if TYPE_CHECKING:  # the pipeline imports its steps, not the other way round
+    from .pipeline import Release
 
 SOLUTION_NAME = re.compile(r"assignment_(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.ipynb")
 TOPIC = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -12,28 +16,28 @@ TASK_TAG = re.compile(r"task_(\d+)_(\d+)")
 SELFCHECK_LINES = ["from grader.selfcheck import check", "from grader.demo_cells import done"]
 
 
-def tags(cell):
+def tags(cell: dict) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def task_tags(cell):
+def task_tags(cell: dict) -> list[str]:
     """Tags meant as task tags, well-formed or not (``task9_4`` too, to report it)."""
     return [t for t in tags(cell) if t.startswith("task_") or re.match(r"task\d", t)]
 
 
-def task_of(cell):
+def task_of(cell: dict) -> str | None:
     """The cell's well-formed task tag if it is a code cell, else None."""
     if cell.cell_type != "code":
         return None
     return next((t for t in task_tags(cell) if TASK_TAG.fullmatch(t)), None)
 
 
-def task_label(tag):
+def task_label(tag: str) -> str:
     """``task_1_6`` -> ``Task 1.6``."""
     return "Task {}.{}".format(*TASK_TAG.fullmatch(tag).groups())
 
 
-def code_lines(source):
+def code_lines(source: str) -> list[str]:
     """Source lines that are not blank and not comments."""
     return [s for s in (line.strip() for line in source.splitlines())
             if s and not s.startswith("#")]
@@ -41,7 +45,7 @@ def code_lines(source):
 
 # ---------------------------------------------------------------- step: metadata and spec
 
-def check_metadata(release):
+def check_metadata(release: "Release") -> None:
     """Read ``nncourse`` metadata and load the spec; stops the pipeline when they are unusable."""
     number, problems = _read_metadata(release.nb, release.name)
     if problems:
@@ -94,7 +98,7 @@ def _load_spec(number, meta, name):
 
 # ---------------------------------------------------------------- step: cell ids
 
-def give_ids(release):
+def give_ids(release: "Release") -> None:
     """Cells saved before nbformat 4.5 have no ids; derive stable ones so output is repeatable."""
     name = release.name or release.spec.solution_name
     for index, cell in release.cells:
@@ -104,7 +108,7 @@ def give_ids(release):
 
 # ---------------------------------------------------------------- step: special cells
 
-def check_layout(release):
+def check_layout(release: "Release") -> None:
     """Notebook-wide rules: the imports, selfcheck and task cells and their order."""
     seen, imports, selfchecks, first_code, first_task = {}, [], [], None, None
     for index, cell in release.cells:

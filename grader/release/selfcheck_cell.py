@@ -12,10 +12,14 @@ import re
 import tokenize
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..selfcheck import build_bundle
 from .problems import CellProblem
 from .rules import tags
+
+if TYPE_CHECKING:  # the pipeline imports its steps, not the other way round
+    from .pipeline import Release
 
 # Exec order matters: each module's relative imports need the ones before it.
 EMBEDDED = ("wire", "compare", "kernel_runtime", "checks", "selfcheck", "demo_cells")
@@ -55,7 +59,7 @@ check, done = _install_selfcheck("""
 del _install_selfcheck'''
 
 
-def pack(release):
+def pack(release: "Release") -> None:
     for index, cell in release.cells:
         if "selfcheck" in tags(cell) and cell.cell_type == "code":
             try:
@@ -68,7 +72,7 @@ def pack(release):
             cell.metadata["cellView"] = "form"
 
 
-def selfcheck_source(spec, task_names=None):
+def selfcheck_source(spec, task_names: dict[str, list[str]] | None = None) -> str:
     """Source of the student's selfcheck cell for ``spec``: public checks only.
 
     ``task_names`` maps task tags to the names their cells define, for ``done()``.
@@ -86,11 +90,11 @@ def selfcheck_source(spec, task_names=None):
     return HEADER.format(tag=example) + LOADER.format(names=EMBEDDED, payload="\n".join(rows))
 
 
-def grader_source(name):
+def grader_source(name: str) -> str:
     return (GRADER / f"{name}.py").read_text(encoding="utf-8")
 
 
-def compact(source):
+def compact(source: str) -> str:
     """``source`` without comments and docstrings: a third less to pack into every notebook.
 
     Works on line numbers from ``tokenize`` and ``ast``, never re-generates code, so the

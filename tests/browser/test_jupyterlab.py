@@ -224,7 +224,8 @@ def test_restart_and_run_all_on_the_blank_notebook_shows_no_error(name, open_not
     view.cells.nth(first).scroll_into_view_if_needed()
     view.screenshot(name.replace(".ipynb", "-run-all.png"))
     saved = json.loads(view.save())
-    errors = [o for c in saved["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    errors = [o for c in saved["cells"] for o in c.get("outputs", [])
+              if o["output_type"] == "error"]
     assert errors == []
 
 

@@ -8,10 +8,10 @@ STAMP := $(VENV)/.deps-$(DEPS)
 PY := $(VENV)/bin/python
 OUT ?= out/demo
 
-.PHONY: help env demo test release examples bench clean
+.PHONY: help env demo test test-browser test-binder release examples bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 env: $(STAMP)  ## create or update the virtual environment
 
@@ -28,8 +28,16 @@ $(STAMP):
 demo: $(STAMP)  ## grade the bundled example class into out/demo
 	$(PY) -m grader grade data/examples -o $(OUT)
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP)  ## run the whole test suite (without the browser tests)
 	$(PY) -m pytest
+
+# tests/browser is left out of `make test` (pyproject's addopts); naming it here, with those
+# addopts replaced, is what runs it. Chromium comes from the system: /usr/bin/chromium.
+test-browser: $(STAMP)  ## the student notebooks in JupyterLab in headless Chromium (~3 min)
+	$(PY) -m pytest -o addopts="-ra --durations=0" tests/browser
+
+test-binder:  ## slow, not in CI: a fresh venv from environment.yml runs the solutions
+	$(PYTHON) .ci/binder_check.py
 
 release: $(STAMP)  ## regenerate notebooks/ from solutions/
 	$(PY) -m grader release

@@ -198,7 +198,7 @@ def write_gradebook(results, path):
 def origins(result):
     """Where the problems in a result came from, as ``(kind, text)`` for the top of the
     feedback; kind is "file", "failure" (of the grader), "grader" (it stopped the
-    student's code), "code", "note" or "ok"."""
+    student's code), "blank" (no task answered), "code", "unanswered", "note" or "ok"."""
     error = result.get("error") or ""
     if result.get("status") == Status.FAILED_GRADER.value:
         return [("failure", f"The grader itself failed on your file ({error}). This is not "
@@ -218,16 +218,47 @@ def origins(result):
                       + "; ".join(stopped) + ". Checks that could not run got no points. "
                       "A time limit or crash usually means an endless loop, a very slow "
                       "computation or too much memory."))
+    blank = [tag for tag, t in tasks.items() if t.get("status") not in STOPPED
+             and as_handed_out(tag, t)]
+    if tasks and len(blank) == len(tasks):
+        return found + [("blank", "Every task is still as it was handed out, so every task "
+                         "scored 0 (this is not about errors in your code). If you did work "
+                         "on this assignment, check that you saved the notebook before "
+                         "submitting it and that you submitted the right file.")]
     lost = [t.get("title") or tag for tag, t in tasks.items()
             if t.get("status") not in STOPPED     # those were reported just above
+            and tag not in blank
             and (t.get("status") in CODE_PROBLEMS
                  or any(c.get("status") != "passed" for c in t.get("checks") or []))]
     if lost:
         found.append(("code", "Points were lost because of your code or its results in: "
-                      + "; ".join(lost) + ". The details are below."))
-    if not stopped and not lost:
+                      + _sentence("; ".join(lost)) + " The details are below."))
+    if blank:
+        found.append(("unanswered", "Still as handed out, so not marked: "
+                      + _sentence("; ".join(tasks[tag].get("title") or tag for tag in blank))))
+    if not stopped and not lost and not blank:
         found.append(("ok", "All of your code ran and every check passed."))
     return found
+
+
+def as_handed_out(tag, task):
+    """Whether a task's verdicts show it unanswered: no points, no check passed, and the
+    checks met the stub release put there (``NotImplementedError("Task 1.2: ...")``) or a
+    None answer. Inferred from the messages: the result does not keep the student's code."""
+    checks = task.get("checks") or []
+    if task.get("points") or not checks or any(c.get("status") == "passed" for c in checks):
+        return False
+    number = re.fullmatch(r"task_(\d+)_(\d+)", tag)
+    stub = r"raised NotImplementedError" + (rf".*Task {number[1]}\.{number[2]}:" if number
+                                            else "")
+    messages = " ".join(m for c in checks for m in c.get("messages") or [])
+    return bool(re.search(stub, messages) or re.search(r"\b(is|are) None\b|: not answered\b",
+                                                        messages))
+
+
+def _sentence(text):
+    """End ``text`` with a full stop unless it already ends a sentence ("True or false?")."""
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _code_spans(text):
@@ -397,6 +428,8 @@ ORIGIN_TITLES = {"file": "Problem with the submitted file.",
                  "grader": "The grader stopped your code.",
                  "failure": "The grader failed.",
                  "code": "Problems in your code.",
+                 "blank": "Nothing was answered.",
+                 "unanswered": "Not answered.",
                  "note": "Note about the submission:",
                  "ok": "No problems."}
 

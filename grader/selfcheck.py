@@ -76,29 +76,35 @@ def run_public(bundle, tag, namespace):
     return task, results
 
 
-def format_results(task, results):
-    lines = []
+def format_results(task: dict, results: list[dict]) -> str:
+    """What ``check(tag)`` prints: a verdict line, then one line per public check."""
+    name = f"{task['tag']} ({task['title']})"
+    hidden = task["hidden"]
+    if not results:
+        return (f"NOT CHECKED {name}: this task has no public checks, so nothing can be checked "
+                f"here. It is graded after you submit ({hidden} hidden check(s)).")
+    passed = sum(r["status"] == "passed" for r in results)
+    got = sum(r["points"] for r in results)
+    public = sum(r["max"] for r in results)
+    verdict = "PASS" if passed == len(results) else "FAIL"
+    lines = [f"{verdict} {name}: {passed} of {len(results)} public check(s) passed, "
+             f"{got:g}/{public:g} points"]
     for r in results:
         mark = "PASS" if r["status"] == "passed" else "FAIL"
         lines.append(f"  [{mark}] {r['label']} ({r['points']:g}/{r['max']:g})")
         lines += [f"         {m}" for m in r["messages"]]
-    got = sum(r["points"] for r in results)
-    public = sum(r["max"] for r in results)
-    head = f"{task['tag']} ({task['title']}): public checks {got:g}/{public:g} points"
-    if task["hidden"]:
-        head += f"; {task['hidden']} more check(s) are run when your submission is graded"
-    if not results:
-        head = f"{task['tag']} ({task['title']}): no public checks; it is graded after submission"
-    return "\n".join([head] + lines)
+    if hidden:
+        lines.append(f"  ({hidden} more check(s) are run when your submission is graded)")
+    return "\n".join(lines)
 
 
-def make_check(bundle):
-    """The ``check(tag)`` function that notebooks call."""
+def make_check(bundle: dict):
+    """The ``check(tag)`` function that notebooks call. It prints its verdict and returns
+    None, so that nothing like ``Out: False`` appears under the verdict."""
     def check(tag):
         import __main__
         task, results = run_public(bundle, tag, vars(__main__))
         print(format_results(task, results))
-        return all(r["status"] == "passed" for r in results)
     return check
 
 
@@ -106,4 +112,4 @@ def check(tag):
     """Run the public checks of ``tag`` (e.g. ``"task_1_2"``) in this notebook (repository use)."""
     from .specs import load_spec
     number = int(tag.split("_")[1])
-    return make_check(build_bundle(load_spec(number)))(tag)
+    make_check(build_bundle(load_spec(number)))(tag)

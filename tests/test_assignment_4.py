@@ -71,7 +71,7 @@ def test_spec_totals_100_and_matches_the_notebook(solution):
         assert source.startswith(f"# Task 4.{tag.split('_')[2]} ({points:g} points):"), tag
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert _tags(code[0]) == ["imports"] and _tags(code[1]) == ["selfcheck"]
-    assert code[1].source == "from grader.selfcheck import check"
+    assert code[1].source == "from grader.selfcheck import check\nfrom grader.demo_cells import done"
 
 
 def test_public_checks_have_no_custom_verify_and_hidden_ones_exist():

@@ -7,6 +7,7 @@ import argparse
 import base64
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 import grader.specs
-from grader import release
+from grader import release, wire
 from grader.checks import Assignment, Task, boolean, call, probe, value
 
 # ---------------------------------------------------------------- the fixture assignment
@@ -91,12 +92,15 @@ def _markdown(cell_id, source, *tags):
     return cell
 
 
+SELFCHECK_SOURCE = "from grader.selfcheck import check\nfrom grader.demo_cells import done"
+
+
 def solution_notebook():
     printed = nbformat.v4.new_output("stream", name="stdout", text="task_9_1: all passed\n")
     nb = nbformat.v4.new_notebook(cells=[
         _markdown("header", "# Assignment 9: a demo"),
         _code("imports", "import numpy as np", "imports"),
-        _code("selfcheck", "from grader.selfcheck import check", "selfcheck"),
+        _code("selfcheck", SELFCHECK_SOURCE, "selfcheck"),
         _markdown("intro", "Intro text.\n<!-- BEGIN HIDDEN -->\nSECRET_TEACHING_NOTE\n"
                            "<!-- END HIDDEN -->\nMore text."),
         _code("relu", RELU_SOLUTION, "task_9_1"),
@@ -106,6 +110,9 @@ def solution_notebook():
         _code("loop", LOOP_SOLUTION, "task_9_4"),
         _code("notes", "SECRET_INSTRUCTOR_CELL = 1", "instructor"),
         _markdown("explain", "Explain your result here.", "answer"),
+        _code("show", 'if done("task_9_1"):\n    shown = relu(np.array([-1.0, 1.0]))'),
+        _code("again", 'if done("task_9_1"):\n    print(shown)  # defined by a guarded cell'),
+        _code("own", "def double(relu):\n    return 2 * relu  # an argument, not task 9.1's relu"),
     ])
     nb.metadata.nncourse = {"assignment": 9, "topic": "Demo", "title": "A demo assignment"}
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -315,7 +322,7 @@ def _repack(path, nudge):
 
     def scale(node):
         if isinstance(node, dict) and "__npy__" in node:
-            array = release._load_npy(node["__npy__"])
+            array = wire._load_npy(node["__npy__"])
             if array.dtype.kind == "f":
                 buffer = io.BytesIO()
                 np.save(buffer, array * (1 + nudge), allow_pickle=False)
@@ -380,7 +387,7 @@ for _source in cells["tasks"]:
     except NotImplementedError as error:
         print("CELL RAISED", error)
 for _tag in cells["tags"]:
-    print("RESULT", _tag, check(_tag))
+    print("RETURNED", repr(check(_tag)))
 '''
 
 
@@ -407,30 +414,31 @@ def cell_tagged(nb, tag):
 
 def test_selfcheck_passes_solution_code_without_the_repository(tmp_path):
     out = run_outside_repo(tmp_path, student(), [RELU_SOLUTION], ["task_9_1"])
-    assert "NEW NAMES ['check']" in out
+    assert "NEW NAMES ['check', 'done']" in out
+    assert "PASS task_9_1 (relu): 1 of 1 public check(s) passed, 1/1 points" in out
     assert "[PASS] `relu(np.array([-1.0, 2.0]))`" in out
-    assert "1 more check(s) are run when your submission is graded" in out
-    assert "RESULT task_9_1 True" in out
+    assert "  (1 more check(s) are run when your submission is graded)" in out
+    assert "RETURNED None" in out  # the verdict is printed; no Out[] below it
 
 
 def test_selfcheck_fails_wrong_code_without_the_repository(tmp_path):
     wrong = RELU_SOLUTION.replace("np.maximum(x, 0.0)", "np.abs(x)")
     out = run_outside_repo(tmp_path, student(), [wrong], ["task_9_1"])
     assert "[FAIL] `relu(np.array([-1.0, 2.0]))`" in out
-    assert "RESULT task_9_1 False" in out
+    assert "FAIL task_9_1 (relu): 0 of 1 public check(s) passed" in out
 
 
 def test_selfcheck_fails_the_released_stub(tmp_path):
     nb = student()
     out = run_outside_repo(tmp_path, nb, [cell(nb, "answers").source], ["task_9_2"])
-    assert "[FAIL] `W`" in out and "RESULT task_9_2 False" in out
+    assert "[FAIL] `W`" in out and "FAIL task_9_2 (answers)" in out
 
 
 def test_selfcheck_reports_a_stub_that_raises(tmp_path):
     nb = student()
     out = run_outside_repo(tmp_path, nb, [cell(nb, "loop").source], ["task_9_4"])
     assert "CELL RAISED Task 9.4: write your code here" in out
-    assert "RESULT task_9_4 False" in out
+    assert "FAIL task_9_4 (a loop)" in out
 
 
 @pytest.mark.parametrize("solution", REAL_SOLUTIONS, ids=lambda p: p.name)
@@ -443,9 +451,10 @@ def test_committed_notebook_selfcheck_passes_the_real_solution(solution, tmp_pat
              if t.startswith("task_")]
     out = run_outside_repo(tmp_path, nbformat.read(committed, as_version=4),
                            [source for _, source in tasks], [tag for tag, _ in tasks])
-    assert "NEW NAMES ['check']" in out
+    assert "NEW NAMES ['check', 'done']" in out
     for tag, _ in tasks:
-        assert f"RESULT {tag} True" in out, out
+        assert re.search(rf"^(PASS|NOT CHECKED) {tag} ", out, re.M), out
+    assert "FAIL" not in out
 
 
 def test_hidden_checks_are_not_shipped():
@@ -537,6 +546,27 @@ MALFORMED = {
                                   "cell 2: the selfcheck cell must contain only"),
     "instructor task cell": (_set("loop", tags=["task_9_4", "instructor"]),
                              "cell 8: tagged 'instructor' and 'task_9_4'"),
+    "result used without waiting": (
+        _set("show", "shown = relu(np.array([1.0]))"),
+        'cell 11: this cell uses what task_9_1 defines, so it must be a single '
+        '`if done("task_9_1"):` block that waits for it'),
+    "result used through a guarded cell": (
+        _set("again", "print(shown)"), 'cell 12: this cell uses what task_9_1 defines'),
+    "guard with an else": (
+        _set("again", 'if done("task_9_1"):\n    print(shown)\nelse:\n    print(0)'),
+        "cell 12: this cell uses what task_9_1 defines"),
+    "guard missing a task": (
+        _set("show", 'if done("task_9_2"):\n    shown = relu(W)'),
+        "cell 11: `if done(...)` must also name task_9_1: this cell uses what it defines"),
+    "guard naming an unknown task": (
+        _set("show", 'if done("task_9_1", "task_9_7"):\n    shown = relu(1)'),
+        "cell 11: `if done(...)` names task_9_7, which no earlier cell is tagged with"),
+    "guard naming a later task": (
+        _set("check1", 'if done("task_9_4"):\n    check("task_9_1")'),
+        "cell 5: `if done(...)` names task_9_4, which no earlier cell is tagged with"),
+    "guard missing a task that an earlier guard added": (
+        _set("show", 'if done("task_9_1", "task_9_3"):\n    shown = relu(1)'),
+        "cell 12: `if done(...)` must also name task_9_3"),
     "no metadata": (lambda nb: nb.metadata.pop("nncourse"),
                     'notebook metadata has no "nncourse" dict'),
     "bad topic": (_metadata(topic="X O R"), "metadata nncourse.topic must be"),
@@ -582,3 +612,92 @@ def test_good_notebooks_are_written_even_when_another_is_broken(dirs):
     problems = release.release_all(solutions, notebooks)
     assert len(problems) == 1 and "assignment_7_broken.ipynb" in problems[0]
     assert (notebooks / "Assignment_9_Demo.ipynb").exists()
+
+
+# ---------------------------------------------------------------- what the student sees
+
+def test_locked_code_cells_start_with_a_mark_and_answer_cells_are_quoted():
+    from grader.release.cells import LOCKED_MARK
+    nb = student()
+    for c in nb.cells:
+        locked_code = c.cell_type == "code" and c.metadata.editable is False
+        if locked_code and "selfcheck" not in c.metadata.get("tags", []):
+            assert c.source.startswith(LOCKED_MARK + "\n"), c.id
+        else:
+            assert LOCKED_MARK not in c.source, c.id
+    assert cell(nb, "check1").source == LOCKED_MARK + '\ncheck("task_9_1")'
+    assert cell(nb, "explain").source == "> **Your answer:**\n>\n> Explain your result here."
+    assert cell(nb, "intro").source == "Intro text.\nMore text."  # markdown is not marked
+
+
+def test_selfcheck_cell_is_collapsed_in_jupyterlab_and_colab():
+    selfcheck = cell(student(), "selfcheck")
+    assert selfcheck.metadata.jupyter == {"source_hidden": True}
+    assert selfcheck.metadata.cellView == "form"
+    assert selfcheck.source.startswith("# @title ")
+
+
+def test_notebook_metadata_is_what_jupyterlab_writes_for_ipykernel():
+    nb = student()
+    assert nb.metadata.kernelspec == {"display_name": "Python 3 (ipykernel)",
+                                      "language": "python", "name": "python3"}
+    info = nb.metadata.language_info
+    assert (info.name, info.mimetype, info.pygments_lexer) == ("python", "text/x-python",
+                                                               "ipython3")
+    assert re.fullmatch(r"3\.\d+\.\d+", info.version)
+    binder = (release.REPO / "environment.yml").read_text()
+    assert f"- python={info.version} " in binder  # Binder runs the version release writes
+
+
+def test_demo_guards_are_checked_and_task_names_are_packed():
+    nb = student()
+    assert packed_payload(nb)["tasks"] == {
+        "task_9_1": ["relu"], "task_9_2": ["W", "a", "b", "is_linear", "rest"],
+        "task_9_3": ["Layer"], "task_9_4": ["i", "total"]}  # 9.4's stub only raises
+    assert cell(nb, "own").source.endswith("def double(relu):\n    return 2 * relu  "
+                                           "# an argument, not task 9.1's relu")
+
+
+def test_check_says_when_a_task_has_no_public_checks():
+    from grader.selfcheck import format_results
+    text = format_results({"tag": "task_9_5", "title": "Training", "hidden": 3}, [])
+    assert text.startswith("NOT CHECKED task_9_5 (Training): this task has no public checks")
+    assert "graded after you submit (3 hidden check(s))" in text and "PASS" not in text
+
+
+def test_compact_sources_drop_comments_and_docstrings_but_keep_strings():
+    from grader.release.selfcheck_cell import compact
+    source = ('"""Module doc."""\nimport os  # why\n# alone\n\n\ndef f():\n    """Doc."""\n'
+              '    return "# not a comment\\n"\n\n\nTEXT = """\n# kept\n\nline\n"""\n'
+              'def g():\n    """Only a docstring."""\n')
+    out = compact(source)
+    assert out == ('import os\n\n\ndef f():\n    return "# not a comment\\n"\n\n\n'
+                   'TEXT = """\n# kept\n\nline\n"""\ndef g():\n    """Only a docstring."""\n')
+    namespace = {}
+    exec(out, namespace)
+    assert namespace["TEXT"] == "\n# kept\n\nline\n" and namespace["g"]() is None
+    for name in release.EMBEDDED:
+        compile(compact(release.selfcheck_cell.grader_source(name)), name, "exec")
+
+
+# ---------------------------------------------------------------- the README's links
+
+def test_readme_links_are_current_and_follow_the_one_repository_line(tmp_path):
+    from grader.release import readme
+    names = sorted(p.name for p in (release.REPO / "notebooks").glob("Assignment_*.ipynb"))
+    assert readme.sync(release.REPO / "README.md", names, check=True) == []
+    copy = tmp_path / "README.md"
+    text = (release.REPO / "README.md").read_text(encoding="utf-8")
+    assert text.count("Course repository: `OWNER/REPO`") == 1
+    copy.write_text(text.replace("Course repository: `OWNER/REPO` (branch `main`)",
+                                 "Course repository: `uni-x/nn-course` (branch `ws24`)"))
+    assert readme.sync(copy, names, check=True) == ["README.md: the notebook links are out of date"]
+    assert readme.sync(copy, names) == []
+    block = copy.read_text().split(readme.BEGIN)[1].split(readme.END)[0]
+    assert "OWNER/REPO" not in block
+    for name in names:
+        assert (f"(https://colab.research.google.com/github/uni-x/nn-course/blob/ws24/notebooks/"
+                f"{name})") in block
+        assert (f"(https://mybinder.org/v2/gh/uni-x/nn-course/ws24?urlpath=lab/tree/notebooks/"
+                f"{name})") in block
+    assert "(https://mybinder.org/v2/gh/uni-x/nn-course/ws24?urlpath=lab/tree/notebooks)" in block

@@ -24,7 +24,7 @@ from grader.checks import Assignment, Task, boolean, call, probe, value
 # ---------------------------------------------------------------- the fixture assignment
 
 HIDDEN_LABEL = "relu keeps zero exactly (secret hidden check)"
-HIDDEN_CODE = "OUT = {'value': relu(I['x'] * 1.0)}  # hidden-probe-7f3a"
+HIDDEN_SUBJECT = "`relu` (hidden-probe-7f3a)"   # how its messages name it: never shipped
 
 
 def _relu(x):
@@ -34,16 +34,18 @@ def _relu(x):
 SPEC = Assignment(number=9, slug="demo", topic="Demo", title="A demo assignment", tasks=[
     Task("task_9_1", "relu", [
         call("relu", (np.array([-1.0, 2.0]),), ref=_relu, public=True),
-        probe(HIDDEN_LABEL, HIDDEN_CODE, inputs={"x": np.array([0.0, -3.0, 4.0])},
-              ref=lambda x: {"value": _relu(x)}, points=2),
+        probe(HIDDEN_LABEL, "common.call", subject=HIDDEN_SUBJECT,
+              inputs={"func": "relu", "args": [np.array([0.0, -3.0, 4.0])], "kwargs": {}},
+              ref=lambda func, args, kwargs: {"value": _relu(*args)}, points=2),
     ]),
     Task("task_9_2", "answers", [
         value("W", np.array([[1.0, 2.0]]), public=True),
         boolean("is_linear", False),
     ]),
     Task("task_9_3", "Layer", [
-        probe("`Layer().forward` doubles", "OUT = {'value': Layer().forward(I['x'])}",
-              inputs={"x": np.arange(3.0)}, ref=lambda x: {"value": 2 * x}, public=True),
+        probe("`Layer().forward` doubles", "common.method",
+              inputs={"cls": "Layer", "init": [], "name": "forward", "args": [np.arange(3.0)]},
+              ref=lambda cls, init, name, args: {"value": 2 * args[0]}, public=True),
     ]),
     Task("task_9_4", "a loop", [value("total", 6, public=True)]),
 ])
@@ -464,7 +466,7 @@ def test_hidden_checks_are_not_shipped():
     for secret in (HIDDEN_LABEL, "hidden-probe-7f3a", "`is_linear`"):
         assert secret not in text and secret not in payload
     assert "`Layer().forward` doubles" in payload  # the public ones are there
-    assert set(packed_payload(nb)["sources"]) == set(release.EMBEDDED)
+    assert set(packed_payload(nb)["sources"]) == {*release.EMBEDDED, "probes.common"}
 
 
 def test_selfcheck_cell_explains_itself_and_wraps_its_payload():

@@ -16,3 +16,8 @@ def call_keeps_input(ns, func, args, kwargs):
     the call changed them in place)."""
     returned = ns[func](*args, **kwargs)
     return {"value": returned, "args after": args, "kwargs after": kwargs}
+
+
+def method(ns, cls, init, name, args):
+    """What ``cls(*init).name(*args)`` returns: a method of a fresh instance."""
+    return {"value": getattr(ns[cls](*init), name)(*args)}

@@ -52,7 +52,7 @@ def notebook_parts(nb):
 def grade_one(spec, imports, tag, source):
     """Grade one task in-process: (points, max, results, cell report)."""
     import dataclasses
-    from grader.selfcheck import grade_in_process
+    from grader.testing import grade_in_process
     task = spec.task(tag)
     points, results, cell = grade_in_process(dataclasses.replace(spec, tasks=[task]), imports,
                                              {tag: source})[tag]
@@ -60,13 +60,14 @@ def grade_one(spec, imports, tag, source):
 
 
 def why(results):
-    return [m for r in results for m in r["messages"]]
+    """Every message of ``results`` (CheckResult objects, or the dicts of a self-check)."""
+    return [m for r in results for m in (r["messages"] if isinstance(r, dict) else r.messages)]
 
 
 def assert_blank_scores_zero_in_process(spec, path):
     """Every task of the released student notebook at ``path`` scores 0 (no sandbox)."""
     import nbformat
-    from grader.selfcheck import grade_in_process
+    from grader.testing import grade_in_process
     imports, tasks = notebook_parts(nbformat.read(path, as_version=4))
     assert list(tasks) == [t.tag for t in spec.tasks]
     graded = grade_in_process(spec, imports, tasks)

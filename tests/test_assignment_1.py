@@ -14,7 +14,7 @@ import pytest
 import assignment_kit
 
 from grader.specs.a1_xor import SPEC, TRUE_FALSE
-from grader.specs.a1_xor import reference
+from grader.specs.a1_xor import training
 from grader.testing import grade_in_process
 from variants.a1_xor import RIGHT, WRONG
 
@@ -334,9 +334,33 @@ def test_the_reference_rerun_is_what_torch_optim_does(solution):
     points = rng.uniform(-1, 2, size=(7, 2))
     for args in [(3, 0.5, 30, 11, None, None), (8, 1.0, 60, 4, X, y)]:
         run = namespace["train_xor"](*args[:4], X=args[4], y=args[5])
-        again = reference.train_reference(*args, points)
+        again = training.train_reference(*args, points)
         assert np.allclose(run["losses"], again["losses"], rtol=1e-6, atol=1e-7)
         assert np.allclose(run["predict"](points), again["final"], rtol=0, atol=1e-6)
+
+
+def test_stored_reruns_are_the_checks_runs_as_torch_gives_them():
+    """reruns.npz (so that grading needs no torch in the grader) holds exactly the runs Task
+    1.8's checks use, equal to a fresh rerun under the installed torch."""
+    stored, fresh = training.stored_reruns(), training.fresh_reruns(SPEC)
+    hint = "run `python -m grader.specs.a1_xor.reruns`"
+    assert set(stored) == set(fresh), hint
+    for key, run in fresh.items():
+        for field in training.RUN_FIELDS:
+            assert np.array_equal(stored[key][field], run[field]), (key, field, hint)
+
+
+def test_judging_assignment_1_needs_no_torch_in_the_grader():
+    import subprocess
+    import sys
+    code = ("import sys; from grader.specs import load_spec; spec = load_spec(1)\n"
+            "for task in spec.tasks:\n"
+            "    for i, check in enumerate(task.checks):\n"
+            "        check.materialize(spec.check_seed(task.tag, i))\n"
+            "print('torch' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert shown == ["False"], shown
 
 
 def test_the_grader_chose_runs_that_training_solves():
@@ -351,11 +375,11 @@ def test_the_grader_chose_runs_that_training_solves():
                          for word in ("solves XOR", "given data"))
     solved = 0
     for run, truth in zip(relabelled["runs"], relabelled["_labels"]):
-        again = reference.train_reference(8, 1.0, 60, run["seed"], run["X"], run["y"],
+        again = training.train_reference(8, 1.0, 60, run["seed"], run["X"], run["y"],
                                           relabelled["points"])
         solved += bool(np.all((again["final"] >= 0.5) == (truth >= 0.5)))
     assert solved >= 6, solved
-    best = max(np.mean((reference.train_reference(8, 1.0, 60, run["seed"], run["X"], run["y"],
+    best = max(np.mean((training.train_reference(8, 1.0, 60, run["seed"], run["X"], run["y"],
                                                   given["points"])["final"] >= 0.5)
                        == (given["_y_test"] >= 0.5)) for run in given["runs"])
     assert best >= 0.97, best
@@ -505,6 +529,11 @@ def test_sandboxed_attacks_fail_and_stay_in_their_tasks(grader, tmp_path):
             if t["points"] < t["max"]}
     assert set(lost) == {"task_1_8", "task_1_10"}, lost
     checks = {c["label"]: c for c in result["tasks"]["task_1_8"]["checks"]}
-    assert checks["`train_xor` learns from given data X, y"]["points"] == 0
-    assert result["tasks"]["task_1_8"]["points"] <= 3.0
+    passed = {label for label, c in checks.items() if c["points"] > 0}
+    assert checks["`train_xor` learns from given data X, y"]["points"] == 0, passed
+    # what it can still earn: the format, and an accuracy that agrees with its own predict on
+    # the training points, whose labels train_xor is given (and the stack walk finds)
+    assert passed <= {"`train_xor(4, 0.5, 5, 0)`",
+                      "`train_xor`: `accuracy` matches what `predict` gives on the training "
+                      "points"}, passed
     assert result["tasks"]["task_1_10"]["points"] == 2.0

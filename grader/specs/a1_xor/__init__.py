@@ -1,8 +1,9 @@
 """Assignment 1: the XOR problem, in NumPy and PyTorch (the rubric).
 
 Each task lists the requirements its statement makes and the checks that enforce them.
-References, input makers and judges: reference.py. Probes (run in the student's kernel):
-grader/probes/a1_xor.py, plus ``common.value``/``common.call``.
+References, input makers and judges: reference.py, and training.py for Task 1.8 (with its
+stored reruns, reruns.npz). Probes (run in the student's kernel): grader/probes/a1_xor.py,
+plus ``common.value``/``common.call``.
 
 Training (Task 1.8) is judged against the grader's own rerun of the prescribed network:
 the statement fixes the architecture, the seeding and the order in which the layers are built,
@@ -13,15 +14,18 @@ import numpy as np
 from ...checks import Assignment, Task, boolean, call, probe, value
 from ...wire import Like
 from .reference import (
-    XOR_X, XOR_Y, accuracy_inputs, exact_float64, first_loss_inputs, format_inputs,
-    forward_args, given_data_inputs, judge_accuracy, judge_choice, judge_filled,
-    judge_first_loss, judge_given_data, judge_grid, judge_noisy_corners, judge_noisy_labels,
-    judge_noisy_seeds, judge_noisy_spread, judge_pair, judge_points_coloured,
-    judge_points_drawn, judge_predict, judge_relabelled_xor, judge_relu_view, judge_seeds,
-    judge_trajectory, judge_xor_network, least_squares_inputs, noisy_call, noisy_seeds_inputs,
-    plot_inputs, predict_inputs, ref_hidden_features, ref_least_squares_call, ref_relu,
-    ref_relu_view, ref_run, ref_trajectory, ref_two_layer_forward, relabelled_xor_inputs,
-    relu_inputs_3d, relu_view_inputs, seeds_inputs, trajectory_inputs,
+    XOR_X, XOR_Y, exact_float64, forward_args, judge_choice, judge_filled, judge_grid,
+    judge_noisy_corners, judge_noisy_labels, judge_noisy_seeds, judge_noisy_spread,
+    judge_pair, judge_points_coloured, judge_points_drawn, judge_relu_view,
+    judge_xor_network, least_squares_inputs, noisy_call, noisy_seeds_inputs, plot_inputs,
+    ref_hidden_features, ref_least_squares_call, ref_relu, ref_relu_view,
+    ref_two_layer_forward, relu_inputs_3d, relu_view_inputs,
+)
+from .training import (
+    accuracy_inputs, first_loss_inputs, format_inputs, given_data_inputs, judge_accuracy,
+    judge_first_loss, judge_given_data, judge_predict, judge_relabelled_xor, judge_seeds,
+    judge_trajectory, predict_inputs, ref_run, ref_trajectory, relabelled_xor_inputs,
+    seeds_inputs, trajectory_inputs,
 )
 
 FORWARD_EXAMPLE = (np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 0.0]]),

@@ -295,6 +295,35 @@ def test_a_hand_written_rule_and_made_up_losses_earn_only_the_format_points(solu
     assert all(r.points == 0 for r in results if not r.public)
 
 
+NEAREST_NEIGHBOUR = """
+def train_xor(hidden_units, lr, epochs, seed, X=None, y=None):
+    if X is None:
+        X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        y = np.array([0.0, 1.0, 1.0, 0.0])
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    rate = np.random.default_rng(seed).uniform(10, 30)      # made up, but seed-dependent
+    losses = [float(0.7 * np.exp(-t / rate)) for t in range(epochs)]
+
+    def predict(points):                                    # learns, but is no network
+        distances = ((np.asarray(points)[:, None, :] - X[None]) ** 2).sum(axis=-1)
+        return 0.8 * y[distances.argmin(axis=1)] + 0.1
+
+    return {"losses": losses, "accuracy": float(np.mean((predict(X) >= 0.5) == y)),
+            "predict": predict}
+"""
+
+
+def test_a_learner_that_is_not_the_prescribed_network_loses_the_network_checks(solution):
+    """Behaviour checks (seeds, solving XOR, given data) accept any predict that learns; the
+    checks against the grader's rerun are what a different learner cannot pass."""
+    _, imports, _ = solution
+    _, _, results, _ = _grade_one(imports, "task_1_8", NEAREST_NEIGHBOUR)
+    failed = {r.label for r in results if r.points < r.max}
+    assert {"`train_xor`: the first loss is that of the seeded network",
+            "`train_xor`: the losses follow gradient descent",
+            "`train_xor`: `predict` gives the trained network's probabilities"} <= failed
+
+
 PLOT_SHADOWING = """
 # names the old kernel-side verdict code used, rebound in the task's namespace
 any = all = bool = isinstance = lambda *args, **kwargs: True

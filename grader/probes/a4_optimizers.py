@@ -118,10 +118,14 @@ class ScriptedLoss:
 
 
 def _linear_model(W, b):
+    """nn.Linear with the given weights, holding stale gradients (as after an earlier
+    backward): each step must start from fresh ones."""
     model = nn.Linear(W.shape[1], W.shape[0]).double()
     with torch.no_grad():
         model.weight.copy_(torch.tensor(W))
         model.bias.copy_(torch.tensor(b))
+    for param in model.parameters():
+        param.grad = torch.ones_like(param)
     return model
 
 
@@ -180,12 +184,21 @@ def regressor_outputs(ns, hidden, dropout, params, x, modes):
 _SUMMARY = ("train_mse", "test_mse", "train_mean", "train_std", "test_mean", "test_std")
 
 
-def repetitions(ns, config, n_runs, seed):
-    """``run_repetitions(config, n_runs, seed)``: its keys, the summary entries and the
-    parameters of the returned models."""
+def _two_training_passes(model, x):
+    model.train()
+    with torch.no_grad():
+        return [model(x), model(x)]
+
+
+def repetitions(ns, config, n_runs, seed, x):
+    """``run_repetitions(config, n_runs, seed)``: its keys, the summary entries, the
+    parameters of the returned models, and two training-mode passes of each on ``x``."""
     result = ns["run_repetitions"](config, n_runs=n_runs, seed=seed)
-    observed = {"keys": list(result), "models": [list(m.parameters()) for m in result["models"]]}
+    models = result["models"]
+    observed = {"keys": list(result), "models": [list(m.parameters()) for m in models]}
     observed.update({key: result[key] for key in _SUMMARY})
+    inputs = torch.tensor(x, dtype=torch.float32)
+    observed["training_passes"] = [_two_training_passes(m, inputs) for m in models]
     return observed
 
 

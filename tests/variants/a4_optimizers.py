@@ -578,6 +578,9 @@ WRONG["task_4_7"] = [
                                    "torch.optim.SGD(model.parameters(), lr=lr_min)",
                                    "torch.optim.SGD(model.parameters(), lr=lr_min, "
                                    "momentum=0.9)")),
+    ("R5-zero_grad_after_the_step", _edit(
+        "task_4_7", "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n",
+        "        loss.backward()\n        optimizer.step()\n        optimizer.zero_grad()\n")),
     ("R5-learning_rate_never_set", _edit("task_4_7",
                                          "        for group in optimizer.param_groups:\n"
                                          "            group[\"lr\"] = lr\n", "")),
@@ -782,6 +785,12 @@ def make_regressor(hidden=(128, 128, 64), dropout=0.0):
         "            train_mse.append(loss_fn(model(x_tr), y_tr).item())\n",
         "            train_mse.append(loss.item())\n")),
     ("R8-measured_in_training_mode", _edit("task_4_9", "        model.eval()\n", "")),
+    ("R10-dropout_not_passed", _edit(
+        "task_4_9", 'model = make_regressor(config["hidden"], config.get("dropout", 0.0))',
+        'model = make_regressor(config["hidden"])')),
+    ("R10-default_widths", _edit(
+        "task_4_9", 'model = make_regressor(config["hidden"], config.get("dropout", 0.0))',
+        'model = make_regressor(dropout=config.get("dropout", 0.0))')),
     ("R9-variance_instead_of_std", _edit("task_4_9", '"train_std": float(np.std(train_mse))',
                                          '"train_std": float(np.var(train_mse))')),
 ]

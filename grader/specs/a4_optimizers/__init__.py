@@ -272,6 +272,7 @@ task_9 = Task(
               "defaults otherwise) on the MSE of the whole training set",
         "R8": "the MSEs are measured after training, in evaluation mode, on each whole set",
         "R9": "the means and standard deviations are np.mean and np.std over the runs",
+        "R10": "each run's network is make_regressor(config['hidden'], config['dropout'])",
     },
     checks=[
         probe("`make_regressor(hidden=[4, 3])` parameter shapes", P + "regressor_shapes",
@@ -291,11 +292,11 @@ task_9 = Task(
         probe("`run_repetitions` reports the evaluation-mode MSEs of the models it returns "
               "(hidden configuration with dropout)", P + "repetitions",
               inputs=R.repetitions_inputs(dropout=0.3), verify=R.verify_repetitions_mse,
-              points=1, covers=("R8",)),
+              points=1, covers=("R8", "R10")),
         probe("`run_repetitions` trains what the statement describes (recomputed on a hidden "
               "configuration and seed)", P + "repetitions", inputs=R.repetitions_inputs(),
               ref=R.ref_repetitions, verify=R.verify_repetitions_training, points=2,
-              covers=("R6", "R7")),
+              covers=("R6", "R7", "R10")),
         probe("`run_repetitions` with each of the six optimizer names (recomputed)",
               P + "repetitions_each", inputs=R.names_inputs, ref=R.ref_names,
               verify=R.verify_names, points=1, covers=("R7",)),

@@ -663,7 +663,8 @@ def repetitions_inputs(dropout=0.0, optimizer="Adam", n_runs=2):
     def inputs(rng):
         config = {"optimizer": optimizer, "lr": 0.03, "hidden": [16, 16], "dropout": dropout,
                   "epochs": 40, "data": _easy_curve(rng)}
-        return {"config": config, "n_runs": n_runs, "seed": int(rng.integers(1, 100))}
+        return {"config": config, "n_runs": n_runs, "seed": int(rng.integers(1, 100)),
+                "x": np.linspace(0, 1, 64)[:, None]}
     return inputs
 
 
@@ -715,6 +716,11 @@ def verify_repetitions_mse(out, inputs, expected):
     found = verify_repetitions_structure(out, inputs, expected)
     if found:
         return found
+    if inputs["config"]["dropout"] > 0 and any(
+            _close(_array(a), _array(b), 0, 0) for a, b in out["training_passes"]):
+        return ["the returned networks have no dropout although config[\"dropout\"] > 0: "
+                "build each run's network with make_regressor(config[\"hidden\"], "
+                "config[\"dropout\"])"]
     x_tr, y_tr, x_te, y_te = inputs["config"]["data"]
     for run, params in enumerate(out["models"]):
         if not isinstance(params, list) or any(_array(p) is None for p in params):
@@ -803,7 +809,7 @@ def ref_training_runs(config: dict, n_runs: int, seed: int) -> list:
     return runs
 
 
-def ref_repetitions(config, n_runs, seed):
+def ref_repetitions(config, n_runs, seed, x):
     return {"models": ref_training_runs(config, n_runs, seed)}
 
 
@@ -818,12 +824,24 @@ def _same_params(actual, expected):
                     for a, e in zip(actual, expected)))
 
 
+_WIDTHS = ("the returned networks do not have the layers of make_regressor(config[\"hidden\"]) "
+           "(parameter shapes differ): build each run's network with config[\"hidden\"]")
+
+
+def _same_shapes(actual, expected):
+    return (isinstance(actual, list) and len(actual) == len(expected)
+            and all(_array(a) is not None and _array(a).shape == e.shape
+                    for a, e in zip(actual, expected)))
+
+
 def verify_repetitions_training(out, inputs, expected):
     """The returned models are the networks the statement's procedure trains, recomputed."""
     models = out.get("models")
     want = expected["models"]
     if not isinstance(models, list) or len(models) != len(want):
         return [f"`models` must hold the {len(want)} trained networks, one per run"]
+    if not all(_same_shapes(m, e) for m, e in zip(models, want)):
+        return [_WIDTHS]
     right = [_same_params(m, e) for m, e in zip(models, want)]
     if all(right):
         return []
@@ -840,8 +858,11 @@ def ref_names(configs, seed):
 
 def verify_names(out, inputs, expected):
     models = out.get("models")
-    if not isinstance(models, list) or len(models) != len(OPTIMIZER_NAMES):
+    if not isinstance(models, list) or len(models) != len(OPTIMIZER_NAMES) or any(
+            not isinstance(m, list) or len(m) != 1 for m in models):
         return ["`run_repetitions` did not return one model per run for every optimizer name"]
+    if not all(_same_shapes(m[0], e[0]) for m, e in zip(models, expected["models"])):
+        return [_WIDTHS]
     wrong = [config["optimizer"] for config, got, want in
              zip(inputs["configs"], models, expected["models"])
              if not (isinstance(got, list) and len(got) == 1 and _same_params(got[0], want[0]))]

@@ -591,6 +591,30 @@ WRONG["task_4_7"] = [
 ]
 
 RIGHT["task_4_7"] = [
+    ("loss_computed_twice_per_step", '''
+def lr_finder(model, loss_fn, loader, lr_min, lr_max, steps):
+    lrs, losses = [], []
+    batches = iter(loader)
+    for i in range(steps):
+        lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))
+        try:
+            xb, yb = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            xb, yb = next(batches)
+        with torch.no_grad():                       # record first, without a graph
+            value = loss_fn(model(xb), yb).item()
+        lrs.append(lr)
+        losses.append(value)
+        if not math.isfinite(value) or (len(losses) > 1 and value > 4 * min(losses[:-1])):
+            break
+        model.zero_grad()
+        loss_fn(model(xb), yb).backward()           # then the step
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+    return lrs, losses
+'''),
     ("manual_updates", '''
 def lr_finder(model, loss_fn, loader, lr_min, lr_max, steps):
     rates = np.geomspace(lr_min, lr_max, steps)

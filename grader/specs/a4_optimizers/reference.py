@@ -475,11 +475,11 @@ SCRIPTED_LOSSES = [1.0, 0.5, 2.0, 0.55, 1.9, math.nan, 0.3, 0.2]
 
 
 def lr_finder_scripted_inputs(rng):
-    inputs = lr_finder_inputs(rng, d=2, n_batches=3, batch=4, steps=len(SCRIPTED_LOSSES))
-    return {**inputs, "values": SCRIPTED_LOSSES}
+    return {"values": SCRIPTED_LOSSES, "W": 0.1 * rng.normal(size=(1, 2)), "b": np.zeros(1),
+            "lr_min": 1e-4, "lr_max": 0.3, "steps": len(SCRIPTED_LOSSES)}
 
 
-def ref_lr_finder_scripted(values, W, b, batches, n_batches, lr_min, lr_max, steps):
+def ref_lr_finder_scripted(values, W, b, lr_min, lr_max, steps):
     lrs, losses, best = [], [], math.inf
     for i, loss in enumerate(values[:steps]):
         lrs.append(lr_min * (lr_max / lr_min) ** (i / (steps - 1)))

@@ -274,15 +274,19 @@ def _trajectory_problems(actual, expected, p0, who):
         return [f"{who}: the parameters could not be read back after the steps"]
     if _close(actual, expected, 1e-6, 1e-8):
         return []
-    start = np.concatenate([np.ravel(p) for p in p0])
-    if np.array_equal(actual, np.broadcast_to(start, actual.shape)):
-        return [f"{who}: `step` did not change the arrays it was given: update each parameter "
-                "in place (p -= ...), do not replace the items of the list"]
+    ends = np.cumsum([np.size(p) for p in p0])
+    for which, (begin, end) in enumerate(zip([0, *ends[:-1]], ends)):
+        start = np.broadcast_to(np.ravel(p0[which]), (len(actual), end - begin))
+        if np.array_equal(actual[:, begin:end], start) and not np.array_equal(
+                expected[:, begin:end], start):
+            return [f"{who}: `step` never changed parameter {which} (of shape "
+                    f"{tuple(np.shape(p0[which]))}): update each array in place through p "
+                    "itself (p -= ...); the arrays may be views, and replacing the list's "
+                    "items or updating a reshaped copy changes nothing"]
     if not np.isfinite(actual).all():
         return [f"{who}: the parameters became nan or inf"]
     bad = ~np.isclose(actual, expected, rtol=1e-6, atol=1e-8)
     step, flat = (int(i) for i in np.argwhere(bad)[0])
-    ends = np.cumsum([np.size(p) for p in p0])
     which = int(np.searchsorted(ends, flat, side="right"))
     return [f"{who}: the parameters differ from torch.optim's update rule from step {step + 1} "
             f"on (first in parameter {which}, of shape {tuple(np.shape(p0[which]))})"]

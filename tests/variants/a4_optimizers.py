@@ -40,15 +40,17 @@ def _edit(tag, *pairs):
     return source
 
 
-def _edit_class(tag, name, old, new):
-    """BASE[tag] with ``old`` replaced by ``new`` inside ``class name`` only."""
+def _edit_class(tag, name, *pairs):
+    """BASE[tag] with each ``old`` replaced by ``new`` inside ``class name`` only."""
     source = BASE[tag]
     start = source.index(f"class {name}")
     end = source.find("\nclass ", start + 1)
     end = len(source) if end < 0 else end
     block = source[start:end]
-    assert old in block, (tag, name, old)
-    return source[:start] + block.replace(old, new) + source[end:]
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        assert old in block, (tag, name, old)
+        block = block.replace(old, new)
+    return source[:start] + block + source[end:]
 
 
 WRONG, RIGHT = {}, {}
@@ -339,10 +341,9 @@ WRONG["task_4_4"] = [
         "            m, v = self.state.get(i, (np.zeros_like(p), np.zeros_like(p)))\n")),
     ("R7-rmsprop_state_in_a_module_dict", _edit_class(
         "task_4_4", "RMSProp",
-        "            s = self.alpha * self.state.get(i, np.zeros_like(p)) + (1 - self.alpha) * g * g\n"
-        "            self.state[i] = s\n",
-        "            s = self.alpha * _SQUARES.get(i, np.zeros_like(p)) + (1 - self.alpha) * g * g\n"
-        "            _SQUARES[i] = s\n").replace("class RMSProp:", "_SQUARES = {}\n\n\nclass RMSProp:")),
+        "self.state.get(i, np.zeros_like(p))", "_SQUARES.get(i, np.zeros_like(p))",
+        "self.state[i] = s", "_SQUARES[i] = s",
+        "class RMSProp:", "_SQUARES = {}\n\n\nclass RMSProp:")),
     ("R8-adagrad_default_eps_1e-8", _edit_class(
         "task_4_4", "AdaGrad", "def __init__(self, lr, eps=1e-10):",
         "def __init__(self, lr, eps=1e-8):")),
@@ -579,7 +580,8 @@ WRONG["task_4_7"] = [
                                    "torch.optim.SGD(model.parameters(), lr=lr_min, "
                                    "momentum=0.9)")),
     ("R5-zero_grad_after_the_step", _edit(
-        "task_4_7", "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n",
+        "task_4_7",
+        "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n",
         "        loss.backward()\n        optimizer.step()\n        optimizer.zero_grad()\n")),
     ("R5-learning_rate_never_set", _edit("task_4_7",
                                          "        for group in optimizer.param_groups:\n"
@@ -733,7 +735,8 @@ def split_and_scale(x, y, train_frac=0.6, seed=0):
 # ---------------------------------------------------------------- 4.9 regressor, repetitions
 
 WRONG["task_4_9"] = [
-    ("R1-layers_without_bias", _edit("task_4_9", "nn.Linear(width, h)", "nn.Linear(width, h, bias=False)")),
+    ("R1-layers_without_bias", _edit("task_4_9", "nn.Linear(width, h)",
+                                     "nn.Linear(width, h, bias=False)")),
     ("R2-tanh_instead_of_relu", _edit("task_4_9", "nn.ReLU()", "nn.Tanh()")),
     ("R2-relu_after_output", _edit("task_4_9", "    layers.append(nn.Linear(width, 1))\n",
                                    "    layers += [nn.Linear(width, 1), nn.ReLU()]\n")),

@@ -271,7 +271,8 @@ task_9 = Task(
               "optimizer (momentum 0.9 for Momentum and Nesterov, nesterov=True for Nesterov, "
               "defaults otherwise) on the MSE of the whole training set",
         "R8": "the MSEs are measured after training, in evaluation mode, on each whole set",
-        "R9": "the means and standard deviations are np.mean and np.std over the runs",
+        "R9": "the means and standard deviations are np.mean and np.std over the runs "
+              "(ddof=1 is accepted too)",
         "R10": "each run's network is make_regressor(config['hidden'], config['dropout'])",
     },
     checks=[

@@ -333,7 +333,8 @@ def verify_side_by_side(out, inputs, expected):
 # ------------------------------------------------------------------ Task 4.5: stable learning rate
 
 def ref_stable_lr_range(eigenvalue: float, momentum: float = 0.0) -> float:
-    """Largest stable learning rate on a quadratic of curvature ``eigenvalue``: (2 + 2 beta)/lambda."""
+    """Largest stable learning rate on a quadratic of curvature ``eigenvalue`` (lambda) with
+    heavy-ball momentum beta: (2 + 2 beta) / lambda."""
     return (2.0 + 2.0 * momentum) / eigenvalue
 
 

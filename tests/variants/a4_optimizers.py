@@ -1,10 +1,12 @@
 """Mistake variants for Assignment 4 (optimizers, schedules, regularization).
 
-``WRONG[tag]``: plausible student mistakes; each must lose points on task ``tag`` (and no other).
-``RIGHT[tag]``: correct but differently written cells; each must keep full marks.
-Each entry is ``(short_name, full_cell_source)``. Most wrong variants are the solution's cell
-(``BASE``, read from the solution notebook with the solution markers removed) with one small
-edit, so each mistake is easy to see.
+``WRONG[tag]``: plausible student mistakes, each violating exactly one requirement of the task
+(``Task.requirements`` in the spec): its name starts with that requirement's id, e.g.
+``"R2-adagrad_eps_inside_sqrt"``. Each must lose points on task ``tag`` only, in a check that
+covers its requirement. ``RIGHT[tag]``: correct but differently written cells; each must keep
+full marks. Each entry is ``(name, full_cell_source)``. Most wrong variants are the solution's
+cell (``BASE``, read from the solution notebook with the solution markers removed) with one
+small edit, so each mistake is easy to see.
 """
 from pathlib import Path
 
@@ -38,15 +40,17 @@ def _edit(tag, *pairs):
     return source
 
 
-def _edit_class(tag, name, old, new):
-    """BASE[tag] with ``old`` replaced by ``new`` inside ``class name`` only."""
+def _edit_class(tag, name, *pairs):
+    """BASE[tag] with each ``old`` replaced by ``new`` inside ``class name`` only."""
     source = BASE[tag]
     start = source.index(f"class {name}")
     end = source.find("\nclass ", start + 1)
     end = len(source) if end < 0 else end
     block = source[start:end]
-    assert old in block, (tag, name, old)
-    return source[:start] + block.replace(old, new) + source[end:]
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        assert old in block, (tag, name, old)
+        block = block.replace(old, new)
+    return source[:start] + block + source[end:]
 
 
 WRONG, RIGHT = {}, {}
@@ -54,19 +58,31 @@ WRONG, RIGHT = {}, {}
 # ---------------------------------------------------------------- 4.1 bumpy surface
 
 WRONG["task_4_1"] = [
-    ("f_math_cos_fails_on_arrays", _edit("task_4_1", "np.cos(3 * x)", "math.cos(3 * x)")),
-    ("f_sin_instead_of_cos", _edit("task_4_1", "np.cos(3 * x)", "np.sin(3 * x)")),
-    ("grad_sign_of_sin_term", _edit("task_4_1", "- 3 * np.sin(3 * x)", "+ 3 * np.sin(3 * x)")),
-    ("grad_forgets_chain_rule_factor", _edit("task_4_1", "- 3 * np.sin(3 * x)",
-                                             "- np.sin(3 * x)")),
-    ("grad_dy_misses_cross_term", _edit("task_4_1", "df_dy = 2 * y + x", "df_dy = 2 * y")),
-    ("optimize_sequential_update", _edit(
+    ("R1-f_sin_instead_of_cos", _edit("task_4_1", "np.cos(3 * x)", "np.sin(3 * x)")),
+    ("R2-f_math_cos_fails_on_arrays", _edit("task_4_1", "np.cos(3 * x)", "math.cos(3 * x)")),
+    ("R2-grad_math_sin_fails_on_arrays", _edit("task_4_1", "- 3 * np.sin(3 * x)",
+                                               "- 3 * math.sin(3 * x)")),
+    ("R3-grad_sign_of_sin_term", _edit("task_4_1", "- 3 * np.sin(3 * x)",
+                                       "+ 3 * np.sin(3 * x)")),
+    ("R3-grad_forgets_chain_rule_factor", _edit("task_4_1", "- 3 * np.sin(3 * x)",
+                                                "- np.sin(3 * x)")),
+    ("R3-grad_dy_misses_cross_term", _edit("task_4_1", "df_dy = 2 * y + x", "df_dy = 2 * y")),
+    ("R4-decay_off_by_one", _edit("task_4_1", "decay ** t", "decay ** (t + 1)")),
+    ("R5-sequential_update", _edit(
         "task_4_1",
         "        x, y = x - eta * df_dx, y - eta * df_dy\n",
         "        x = x - eta * df_dx\n        y = y - eta * grad_f(x, y)[1]\n")),
-    ("optimize_decay_off_by_one", _edit("task_4_1", "decay ** t", "decay ** (t + 1)")),
-    ("optimize_history_without_start", _edit("task_4_1", "x_hist, y_hist = [x], [y]",
-                                             "x_hist, y_hist = [], []")),
+    ("R6-returns_the_lowest_point_of_the_path", _edit(
+        "task_4_1",
+        "    return float(x), float(y), float(f(x, y)), np.array(x_hist), np.array(y_hist)\n",
+        "    values = f(np.array(x_hist), np.array(y_hist))\n"
+        "    k = int(np.argmin(values))\n"
+        "    return float(x_hist[k]), float(y_hist[k]), float(values[k]), np.array(x_hist), "
+        "np.array(y_hist)\n")),
+    ("R7-history_without_start", _edit("task_4_1", "x_hist, y_hist = [x], [y]",
+                                       "x_hist, y_hist = [], []")),
+    ("R7-histories_as_lists", _edit("task_4_1", "np.array(x_hist), np.array(y_hist)",
+                                    "x_hist, y_hist")),
 ]
 
 RIGHT["task_4_1"] = [
@@ -116,12 +132,13 @@ def optimize_f(x, y, step_size, steps, decay=1.0):
 # ---------------------------------------------------------------- 4.2 tuned settings
 
 WRONG["task_4_2"] = [
-    ("default_stalls_in_local_minimum",
+    ("R1-left_unanswered", "my_step_size = None\nmy_steps = None\nmy_decay = None\n"),
+    ("R1-steps_as_a_float", "my_step_size = 0.2\nmy_steps = 50.0\nmy_decay = 0.95\n"),
+    ("R2-default_stalls_in_local_minimum",
      "my_step_size = 0.1\nmy_steps = 10\nmy_decay = 1.0\n"),
-    ("no_decay_bounces_around_global_minimum",
+    ("R2-no_decay_bounces_around_global_minimum",
      "my_step_size = 0.2\nmy_steps = 50\nmy_decay = 1.0\n"),
-    ("too_few_steps", "my_step_size = 0.2\nmy_steps = 3\nmy_decay = 0.95\n"),
-    ("left_unanswered", "my_step_size = None\nmy_steps = None\nmy_decay = None\n"),
+    ("R2-too_few_steps", "my_step_size = 0.2\nmy_steps = 3\nmy_decay = 0.95\n"),
 ]
 
 RIGHT["task_4_2"] = [
@@ -133,22 +150,27 @@ RIGHT["task_4_2"] = [
 # ---------------------------------------------------------------- 4.3 SGD, momentum, Nesterov
 
 WRONG["task_4_3"] = [
-    ("sgd_not_in_place", _edit(
+    ("R1-sgd_not_in_place", _edit(
         "task_4_3",
         "        for p, g in zip(params, grads):\n            p -= self.lr * g\n",
         "        for i, (p, g) in enumerate(zip(params, grads)):\n"
         "            params[i] = p - self.lr * g\n")),
-    ("momentum_dampened", _edit("task_4_3", "v = self.beta * v + g",
-                                "v = self.beta * v + (1 - self.beta) * g")),
-    ("momentum_steps_before_update", _edit(
+    ("R1-momentum_updates_a_raveled_copy", _edit_class(
+        "task_4_3", "Momentum", "            p -= self.lr * v\n",
+        "            flat = p.reshape(-1)\n            flat -= self.lr * v.reshape(-1)\n")),
+    ("R2-sgd_step_scaled_by_half", _edit(
+        "task_4_3", "            p -= self.lr * g\n", "            p -= 0.5 * self.lr * g\n")),
+    ("R3-momentum_dampened", _edit("task_4_3", "v = self.beta * v + g",
+                                   "v = self.beta * v + (1 - self.beta) * g")),
+    ("R3-momentum_steps_before_update", _edit(
         "task_4_3",
         "            v = self.beta * v + g\n            self.state[i] = v\n"
         "            p -= self.lr * v\n",
         "            p -= self.lr * v\n            v = self.beta * v + g\n"
         "            self.state[i] = v\n")),
-    ("nesterov_is_plain_momentum", _edit("task_4_3", "p -= self.lr * (g + self.beta * v)",
-                                         "p -= self.lr * v")),
-    ("nesterov_uses_old_velocity", _edit(
+    ("R4-nesterov_is_plain_momentum", _edit("task_4_3", "p -= self.lr * (g + self.beta * v)",
+                                            "p -= self.lr * v")),
+    ("R4-nesterov_uses_old_velocity", _edit(
         "task_4_3",
         "            v = self.beta * self.state.get(i, np.zeros_like(p)) + g\n"
         "            self.state[i] = v\n"
@@ -156,7 +178,21 @@ WRONG["task_4_3"] = [
         "            old = self.state.get(i, np.zeros_like(p))\n"
         "            self.state[i] = self.beta * old + g\n"
         "            p -= self.lr * (g + self.beta * old)\n")),
-    ("momentum_state_shared_between_objects", _edit(
+    ("R5-momentum_state_keyed_by_shape", _edit_class(
+        "task_4_3", "Momentum",
+        "            v = self.state.get(i, np.zeros_like(p))\n"
+        "            v = self.beta * v + g\n"
+        "            self.state[i] = v\n",
+        "            v = self.state.get(p.shape, np.zeros_like(p))\n"
+        "            v = self.beta * v + g\n"
+        "            self.state[p.shape] = v\n")),
+    ("R5-nesterov_state_keyed_by_shape", _edit_class(
+        "task_4_3", "Nesterov",
+        "            v = self.beta * self.state.get(i, np.zeros_like(p)) + g\n"
+        "            self.state[i] = v\n",
+        "            v = self.beta * self.state.get(p.shape, np.zeros_like(p)) + g\n"
+        "            self.state[p.shape] = v\n")),
+    ("R6-momentum_state_in_a_module_dict", _edit(
         "task_4_3",
         "class Momentum:",
         "_VELOCITIES = {}\n\n\nclass Momentum:",
@@ -166,9 +202,24 @@ WRONG["task_4_3"] = [
         "            v = _VELOCITIES.get(i, np.zeros_like(p))\n"
         "            v = self.beta * v + g\n"
         "            _VELOCITIES[i] = v\n")),
+    ("R6-nesterov_state_on_the_class", _edit_class(
+        "task_4_3", "Nesterov",
+        "        self.state = {}  # per-parameter state, e.g. {index: velocity array}\n",
+        "        self.state = Nesterov.shared  # per-parameter state\n")
+     .replace("class Nesterov:", "class Nesterov:\n    shared = {}\n")),
+    ("R7-momentum_default_beta_0_99", _edit_class(
+        "task_4_3", "Momentum", "def __init__(self, lr, beta=0.9):",
+        "def __init__(self, lr, beta=0.99):")),
 ]
 
 RIGHT["task_4_3"] = [
+    ("state_keyed_by_array_id", _edit(
+        "task_4_3",
+        "            v = self.state.get(i, np.zeros_like(p))\n"
+        "            v = self.beta * v + g\n"
+        "            self.state[i] = v\n",
+        "            v = self.beta * self.state.get(id(p), np.zeros_like(p)) + g\n"
+        "            self.state[id(p)] = v\n")),
     ("in_place_velocity_and_subclass", '''
 class SGD:
     def __init__(self, lr):
@@ -249,32 +300,56 @@ class Nesterov:
 
 
 WRONG["task_4_4"] = [
-    ("adagrad_eps_inside_sqrt", _edit_class(
+    ("R1-adagrad_rebinds_list_items", _edit_class(
+        "task_4_4", "AdaGrad", "            p -= self.lr * g / (np.sqrt(s) + self.eps)\n",
+        "            params[i] = p - self.lr * g / (np.sqrt(s) + self.eps)\n")),
+    ("R2-adagrad_eps_inside_sqrt", _edit_class(
         "task_4_4", "AdaGrad", "g / (np.sqrt(s) + self.eps)", "g / np.sqrt(s + self.eps)")),
-    ("adagrad_running_mean_not_sum", _edit_class(
+    ("R2-adagrad_running_mean_not_sum", _edit_class(
         "task_4_4", "AdaGrad", "s = self.state.get(i, np.zeros_like(p)) + g * g",
         "s = 0.5 * self.state.get(i, np.zeros_like(p)) + 0.5 * g * g")),
-    ("rmsprop_eps_inside_sqrt", _edit_class(
+    ("R3-rmsprop_eps_inside_sqrt", _edit_class(
         "task_4_4", "RMSProp", "g / (np.sqrt(s) + self.eps)", "g / np.sqrt(s + self.eps)")),
-    ("rmsprop_without_one_minus_alpha", _edit_class(
+    ("R3-rmsprop_without_one_minus_alpha", _edit_class(
         "task_4_4", "RMSProp", "+ (1 - self.alpha) * g * g", "+ g * g")),
-    ("adam_without_bias_correction", _edit_class(
+    ("R4-adam_moments_without_one_minus_beta", _edit_class(
+        "task_4_4", "Adam", "m = self.beta1 * m + (1 - self.beta1) * g",
+        "m = self.beta1 * m + g")),
+    ("R5-adam_without_bias_correction", _edit_class(
         "task_4_4", "Adam", "m_hat = m / (1 - self.beta1 ** self.t)\n"
         "            v_hat = v / (1 - self.beta2 ** self.t)",
         "m_hat, v_hat = m, v")),
-    ("adam_eps_before_bias_correction", _edit_class(
+    ("R5-adam_eps_before_bias_correction", _edit_class(
         "task_4_4", "Adam",
         "p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)",
         "p -= self.lr * np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t) "
         "* m / (np.sqrt(v) + self.eps)")),
-    ("adam_counts_steps_per_parameter", _edit_class(
+    ("R5-adam_counts_steps_per_parameter", _edit_class(
         "task_4_4", "Adam",
         "        self.t += 1\n        for i, (p, g) in enumerate(zip(params, grads)):\n",
         "        for i, (p, g) in enumerate(zip(params, grads)):\n            self.t += 1\n")),
-    ("adam_t_starts_at_zero", _edit_class(
+    ("R5-adam_bias_correction_one_step_ahead", _edit_class(
         "task_4_4", "Adam",
-        "        self.t += 1\n        for i, (p, g) in enumerate(zip(params, grads)):\n",
-        "        for i, (p, g) in enumerate(zip(params, grads)):\n")),
+        "            m_hat = m / (1 - self.beta1 ** self.t)\n"
+        "            v_hat = v / (1 - self.beta2 ** self.t)\n",
+        "            m_hat = m / (1 - self.beta1 ** (self.t + 1))\n"
+        "            v_hat = v / (1 - self.beta2 ** (self.t + 1))\n")),
+    ("R6-adam_state_keyed_by_shape", _edit_class(
+        "task_4_4", "Adam",
+        "            m, v = self.state.get(i, (np.zeros_like(p), np.zeros_like(p)))\n",
+        "            i = p.shape\n"
+        "            m, v = self.state.get(i, (np.zeros_like(p), np.zeros_like(p)))\n")),
+    ("R7-rmsprop_state_in_a_module_dict", _edit_class(
+        "task_4_4", "RMSProp",
+        "self.state.get(i, np.zeros_like(p))", "_SQUARES.get(i, np.zeros_like(p))",
+        "self.state[i] = s", "_SQUARES[i] = s",
+        "class RMSProp:", "_SQUARES = {}\n\n\nclass RMSProp:")),
+    ("R8-adagrad_default_eps_1e-8", _edit_class(
+        "task_4_4", "AdaGrad", "def __init__(self, lr, eps=1e-10):",
+        "def __init__(self, lr, eps=1e-8):")),
+    ("R8-adam_default_eps_1e-6", _edit_class(
+        "task_4_4", "Adam", "def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):",
+        "def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-6):")),
 ]
 
 RIGHT["task_4_4"] = [
@@ -380,13 +455,18 @@ class Adam:
 # ---------------------------------------------------------------- 4.5 stable learning rate
 
 WRONG["task_4_5"] = [
-    ("ignores_momentum", _edit("task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
-                               "return 2.0 / eigenvalue")),
-    ("momentum_divides_by_one_minus_beta", _edit(
+    ("R1-optimal_step_instead_of_largest_without_momentum", _edit(
+        "task_4_5", "    return (2.0 + 2.0 * momentum) / eigenvalue\n",
+        "    if momentum == 0:\n        return 1.0 / eigenvalue   # converges in one step\n"
+        "    return (2.0 + 2.0 * momentum) / eigenvalue\n")),
+    ("R2-ignores_momentum", _edit("task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
+                                  "return 2.0 / eigenvalue")),
+    ("R2-momentum_divides_by_one_minus_beta", _edit(
         "task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
         "return 2.0 / (eigenvalue * (1 - momentum))")),
-    ("half_the_bound", _edit("task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
-                             "return (1.0 + momentum) / eigenvalue")),
+    ("R3-returns_the_interval", _edit(
+        "task_4_5", "return (2.0 + 2.0 * momentum) / eigenvalue",
+        "return (0.0, (2.0 + 2.0 * momentum) / eigenvalue)")),
 ]
 
 RIGHT["task_4_5"] = [
@@ -402,18 +482,20 @@ RIGHT["task_4_5"] = [
 COSINE = "return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * step / total))"
 
 WRONG["task_4_6"] = [
-    ("exponential_staircase", _edit("task_4_6", "rate ** (step / decay_steps)",
-                                    "rate ** (step // decay_steps)")),
-    ("exponential_ignores_decay_steps", _edit("task_4_6", "rate ** (step / decay_steps)",
-                                              "rate ** step")),
-    ("step_decay_smooth", _edit("task_4_6", "factor ** (step // every)",
-                                "factor ** (step / every)")),
-    ("step_decay_off_by_one", _edit("task_4_6", "factor ** (step // every)",
-                                    "factor ** ((step + 1) // every)")),
-    ("cosine_ignores_lr_min", _edit(
+    ("R1-exponential_staircase", _edit("task_4_6", "rate ** (step / decay_steps)",
+                                       "rate ** (step // decay_steps)")),
+    ("R1-exponential_ignores_decay_steps", _edit("task_4_6", "rate ** (step / decay_steps)",
+                                                 "rate ** step")),
+    ("R2-step_decay_smooth", _edit("task_4_6", "factor ** (step // every)",
+                                   "factor ** (step / every)")),
+    ("R2-step_decay_drops_one_step_early", _edit("task_4_6", "factor ** (step // every)",
+                                                 "factor ** ((step + 1) // every)")),
+    ("R2-step_decay_drops_one_step_late", _edit("task_4_6", "factor ** (step // every)",
+                                                "factor ** (max(step - 1, 0) // every)")),
+    ("R3-cosine_ignores_lr_min", _edit(
         "task_4_6", COSINE, "return lr_min + 0.5 * lr0 * (1 + math.cos(math.pi * step / total))")),
-    ("cosine_full_wave", _edit("task_4_6", "math.cos(math.pi * step / total)",
-                               "math.cos(2 * math.pi * step / total)")),
+    ("R3-cosine_full_wave", _edit("task_4_6", "math.cos(math.pi * step / total)",
+                                  "math.cos(2 * math.pi * step / total)")),
 ]
 
 RIGHT["task_4_6"] = [
@@ -450,17 +532,91 @@ def cosine_decay(lr0, step, total, lr_min=0.0):
 # ---------------------------------------------------------------- 4.7 learning-rate finder
 
 WRONG["task_4_7"] = [
-    ("linear_sweep", _edit("task_4_7", "lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))",
-                           "lr = lr_min + (lr_max - lr_min) * i / (steps - 1)")),
-    ("never_stops", _edit("task_4_7",
-                          "if not math.isfinite(losses[-1]) or losses[-1] > 4 * best:",
-                          "if not math.isfinite(losses[-1]):")),
-    ("gradients_accumulate", _edit("task_4_7", "        optimizer.zero_grad()\n", "")),
-    ("stops_at_twice_the_best", _edit("task_4_7", "losses[-1] > 4 * best",
-                                      "losses[-1] > 2 * best")),
+    ("R1-linear_sweep", _edit("task_4_7",
+                              "lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))",
+                              "lr = lr_min + (lr_max - lr_min) * i / (steps - 1)")),
+    ("R1-exponent_over_steps", _edit("task_4_7", "** (i / (steps - 1))", "** (i / steps)")),
+    ("R2-same_batch_every_step", _edit(
+        "task_4_7",
+        "        try:\n            xb, yb = next(batches)\n        except StopIteration:\n"
+        "            batches = iter(loader)\n            xb, yb = next(batches)\n",
+        "        xb, yb = next(iter(loader))\n")),
+    ("R2-indexes_the_loader", _edit(
+        "task_4_7",
+        "        try:\n            xb, yb = next(batches)\n        except StopIteration:\n"
+        "            batches = iter(loader)\n            xb, yb = next(batches)\n",
+        "        xb, yb = loader[i % len(loader)]\n")),
+    ("R3-losses_hold_tensors", _edit(
+        "task_4_7",
+        "        losses.append(loss.item())\n"
+        "        if not math.isfinite(losses[-1]) or losses[-1] > 4 * best:\n"
+        "            break\n"
+        "        best = min(best, losses[-1])\n",
+        "        losses.append(loss.detach())\n"
+        "        if not math.isfinite(loss.item()) or loss.item() > 4 * best:\n"
+        "            break\n"
+        "        best = min(best, loss.item())\n")),
+    ("R4-never_stops", _edit("task_4_7",
+                             "if not math.isfinite(losses[-1]) or losses[-1] > 4 * best:",
+                             "if not math.isfinite(losses[-1]):")),
+    ("R4-ignores_nan", _edit("task_4_7",
+                             "if not math.isfinite(losses[-1]) or losses[-1] > 4 * best:",
+                             "if losses[-1] > 4 * best or losses[-1] == math.inf:")),
+    ("R4-stops_at_twice_the_best", _edit("task_4_7", "losses[-1] > 4 * best",
+                                         "losses[-1] > 2 * best")),
+    ("R4-stops_at_exactly_four_times", _edit("task_4_7", "losses[-1] > 4 * best",
+                                             "losses[-1] >= 4 * best")),
+    ("R4-drops_the_stopping_loss", _edit(
+        "task_4_7",
+        "        lrs.append(float(lr))\n        losses.append(loss.item())\n"
+        "        if not math.isfinite(losses[-1]) or losses[-1] > 4 * best:\n"
+        "            break\n",
+        "        if not math.isfinite(loss.item()) or loss.item() > 4 * best:\n"
+        "            break\n"
+        "        lrs.append(float(lr))\n        losses.append(loss.item())\n")),
+    ("R5-gradients_accumulate", _edit("task_4_7", "        optimizer.zero_grad()\n", "")),
+    ("R5-sgd_with_momentum", _edit("task_4_7",
+                                   "torch.optim.SGD(model.parameters(), lr=lr_min)",
+                                   "torch.optim.SGD(model.parameters(), lr=lr_min, "
+                                   "momentum=0.9)")),
+    ("R5-zero_grad_after_the_step", _edit(
+        "task_4_7",
+        "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n",
+        "        loss.backward()\n        optimizer.step()\n        optimizer.zero_grad()\n")),
+    ("R5-learning_rate_never_set", _edit("task_4_7",
+                                         "        for group in optimizer.param_groups:\n"
+                                         "            group[\"lr\"] = lr\n", "")),
+    ("R6-trains_a_copy", _edit("task_4_7",
+                               "    optimizer = torch.optim.SGD(model.parameters(), lr=lr_min)\n",
+                               "    model = copy.deepcopy(model)\n"
+                               "    optimizer = torch.optim.SGD(model.parameters(), lr=lr_min)\n")),
 ]
 
 RIGHT["task_4_7"] = [
+    ("loss_computed_twice_per_step", '''
+def lr_finder(model, loss_fn, loader, lr_min, lr_max, steps):
+    lrs, losses = [], []
+    batches = iter(loader)
+    for i in range(steps):
+        lr = lr_min * (lr_max / lr_min) ** (i / (steps - 1))
+        try:
+            xb, yb = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            xb, yb = next(batches)
+        with torch.no_grad():                       # record first, without a graph
+            value = loss_fn(model(xb), yb).item()
+        lrs.append(lr)
+        losses.append(value)
+        if not math.isfinite(value) or (len(losses) > 1 and value > 4 * min(losses[:-1])):
+            break
+        model.zero_grad()
+        loss_fn(model(xb), yb).backward()           # then the step
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+    return lrs, losses
+'''),
     ("manual_updates", '''
 def lr_finder(model, loss_fn, loader, lr_min, lr_max, steps):
     rates = np.geomspace(lr_min, lr_max, steps)
@@ -519,19 +675,37 @@ SCALER = ('    scaler = {"x_min": float(x[train].min()), "x_max": float(x[train]
           '              "y_min": float(y[train].min()), "y_max": float(y[train].max())}')
 
 WRONG["task_4_8"] = [
-    ("scaler_fit_on_all_data", _edit(
+    ("R1-no_shuffle", _edit("task_4_8",
+                            "perm = np.random.default_rng(seed).permutation(len(x))",
+                            "perm = np.arange(len(x))")),
+    ("R1-global_numpy_generator", _edit(
+        "task_4_8", "perm = np.random.default_rng(seed).permutation(len(x))",
+        "np.random.seed(seed)\n    perm = np.random.permutation(len(x))")),
+    ("R1-training_indices_sorted", _edit("task_4_8", "train, test = perm[:n_train], perm[n_train:]",
+                                         "train, test = np.sort(perm[:n_train]), perm[n_train:]")),
+    ("R2-floor_instead_of_round", _edit("task_4_8", "int(round(train_frac * len(x)))",
+                                        "int(train_frac * len(x))")),
+    ("R2-rounds_half_up", _edit("task_4_8", "int(round(train_frac * len(x)))",
+                                "int(train_frac * len(x) + 0.5)")),
+    ("R3-scaler_fit_on_all_data", _edit(
         "task_4_8", SCALER,
         '    scaler = {"x_min": float(x.min()), "x_max": float(x.max()),\n'
         '              "y_min": float(y.min()), "y_max": float(y.max())}')),
-    ("no_shuffle", _edit("task_4_8", "perm = np.random.default_rng(seed).permutation(len(x))",
-                         "perm = np.arange(len(x))")),
-    ("floor_instead_of_round", _edit("task_4_8", "int(round(train_frac * len(x)))",
-                                     "int(train_frac * len(x))")),
-    ("standardised_instead_of_min_max", _edit(
+    ("R4-standardised_instead_of_min_max", _edit(
         "task_4_8",
         '    x_s, y_s = (x - scaler["x_min"]) / x_span, (y - scaler["y_min"]) / y_span\n',
         "    x_s = (x - x[train].mean()) / x[train].std()\n"
         "    y_s = (y - y[train].mean()) / y[train].std()\n")),
+    ("R4-test_scaled_with_its_own_min_max", _edit(
+        "task_4_8",
+        "    return x_s[train], y_s[train], x_s[test], y_s[test], scaler\n",
+        "    x_te = (x[test] - x[test].min()) / (x[test].max() - x[test].min())\n"
+        "    y_te = (y[test] - y[test].min()) / (y[test].max() - y[test].min())\n"
+        "    return x_s[train], y_s[train], x_te, y_te, scaler\n")),
+    ("R5-returns_lists", _edit(
+        "task_4_8", "    return x_s[train], y_s[train], x_s[test], y_s[test], scaler\n",
+        "    return (x_s[train].tolist(), y_s[train].tolist(), x_s[test].tolist(), "
+        "y_s[test].tolist(), scaler)\n")),
 ]
 
 RIGHT["task_4_8"] = [
@@ -561,20 +735,91 @@ def split_and_scale(x, y, train_frac=0.6, seed=0):
 # ---------------------------------------------------------------- 4.9 regressor, repetitions
 
 WRONG["task_4_9"] = [
-    ("tanh_instead_of_relu", _edit("task_4_9", "nn.ReLU()", "nn.Tanh()")),
-    ("relu_after_output", _edit("task_4_9", "    layers.append(nn.Linear(width, 1))\n",
-                                "    layers += [nn.Linear(width, 1), nn.ReLU()]\n")),
-    ("dropout_ignored", _edit("task_4_9", "        if dropout > 0:\n"
-                              "            layers.append(nn.Dropout(dropout))\n", "")),
-    ("same_seed_for_every_run", _edit("task_4_9", "torch.manual_seed(seed + run)",
-                                      "torch.manual_seed(seed)")),
-    ("never_seeded", _edit("task_4_9", "        torch.manual_seed(seed + run)\n", "")),
-    ("optimizer_step_forgotten", _edit("task_4_9", "            optimizer.step()\n", "")),
-    ("momentum_not_set", _edit(
+    ("R1-layers_without_bias", _edit("task_4_9", "nn.Linear(width, h)",
+                                     "nn.Linear(width, h, bias=False)")),
+    ("R2-tanh_instead_of_relu", _edit("task_4_9", "nn.ReLU()", "nn.Tanh()")),
+    ("R2-relu_after_output", _edit("task_4_9", "    layers.append(nn.Linear(width, 1))\n",
+                                   "    layers += [nn.Linear(width, 1), nn.ReLU()]\n")),
+    ("R3-dropout_ignored", _edit("task_4_9", "        if dropout > 0:\n"
+                                 "            layers.append(nn.Dropout(dropout))\n", "")),
+    ("R3-dropout_keep_probability", _edit("task_4_9", "nn.Dropout(dropout)",
+                                          "nn.Dropout(1 - dropout)")),
+    ("R3-dropout_after_first_hidden_layer_only", _edit(
+        "task_4_9", "        if dropout > 0:\n", "        if dropout > 0 and width == 1:\n")),
+    ("R3-functional_dropout_also_in_eval", '''
+OPTIMIZER_NAMES = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
+
+
+class Regressor(nn.Module):
+    def __init__(self, hidden, dropout):
+        super().__init__()
+        widths = [1] + list(hidden)
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.out = nn.Linear(widths[-1], 1)
+        self.p = dropout
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = nn.functional.dropout(torch.relu(layer(x)), self.p)
+        return self.out(x)
+
+
+def make_regressor(hidden=(128, 128, 64), dropout=0.0):
+    return Regressor(hidden, dropout)
+''' + BASE["task_4_9"][BASE["task_4_9"].index("def run_repetitions"):]),
+    ("R4-keys_in_another_order", _edit(
+        "task_4_9",
+        '    return {"train_mse": train_mse, "test_mse": test_mse,\n'
+        '            "train_mean": float(np.mean(train_mse)), "train_std": float(np.std(train_mse)),\n'
+        '            "test_mean": float(np.mean(test_mse)), "test_std": float(np.std(test_mse)),\n',
+        '    return {"train_mean": float(np.mean(train_mse)), "train_std": float(np.std(train_mse)),\n'
+        '            "test_mean": float(np.mean(test_mse)), "test_std": float(np.std(test_mse)),\n'
+        '            "train_mse": train_mse, "test_mse": test_mse,\n')),
+    ("R4-models_not_returned", _edit("task_4_9", ',\n            "models": models}', "}")),
+    ("R5-mse_lists_hold_tensors", _edit(
+        "task_4_9",
+        "            train_mse.append(loss_fn(model(x_tr), y_tr).item())\n"
+        "            test_mse.append(loss_fn(model(x_te), y_te).item())\n",
+        "            train_mse.append(loss_fn(model(x_tr), y_tr))\n"
+        "            test_mse.append(loss_fn(model(x_te), y_te))\n")),
+    ("R6-same_seed_for_every_run", _edit("task_4_9", "torch.manual_seed(seed + run)",
+                                         "torch.manual_seed(seed)")),
+    ("R6-never_seeded", _edit("task_4_9", "        torch.manual_seed(seed + run)\n", "")),
+    ("R6-seeds_once_before_the_runs", _edit(
+        "task_4_9", "    for run in range(n_runs):\n        torch.manual_seed(seed + run)\n",
+        "    torch.manual_seed(seed)\n    for run in range(n_runs):\n")),
+    ("R6-ignores_the_seed_argument", _edit("task_4_9", "torch.manual_seed(seed + run)",
+                                           "torch.manual_seed(run)")),
+    ("R7-optimizer_step_forgotten", _edit("task_4_9", "            optimizer.step()\n", "")),
+    ("R7-momentum_not_set", _edit(
         "task_4_9",
         '"Momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),',
         '"Momentum": lambda p, lr: torch.optim.SGD(p, lr=lr),')),
-    ("models_not_returned", _edit("task_4_9", ',\n            "models": models}', "}")),
+    ("R7-nesterov_flag_missing", _edit(
+        "task_4_9", "momentum=0.9, nesterov=True)", "momentum=0.9)")),
+    ("R7-one_step_short", _edit("task_4_9", 'for _ in range(config["epochs"]):',
+                                'for _ in range(config["epochs"] - 1):')),
+    ("R7-targets_not_reshaped", _edit(
+        "task_4_9",
+        "    x_tr, y_tr, x_te, y_te = (torch.tensor(np.asarray(a), dtype=torch.float32).reshape(-1, 1)\n"
+        "                              for a in config[\"data\"])\n",
+        "    x_tr, y_tr, x_te, y_te = (torch.tensor(np.asarray(a), dtype=torch.float32)\n"
+        "                              for a in config[\"data\"])\n"
+        "    x_tr, x_te = x_tr.reshape(-1, 1), x_te.reshape(-1, 1)\n"
+        "    y_te = y_te.reshape(-1, 1)\n")),
+    ("R8-reports_the_last_training_loss", _edit(
+        "task_4_9",
+        "            train_mse.append(loss_fn(model(x_tr), y_tr).item())\n",
+        "            train_mse.append(loss.item())\n")),
+    ("R8-measured_in_training_mode", _edit("task_4_9", "        model.eval()\n", "")),
+    ("R10-dropout_not_passed", _edit(
+        "task_4_9", 'model = make_regressor(config["hidden"], config.get("dropout", 0.0))',
+        'model = make_regressor(config["hidden"])')),
+    ("R10-default_widths", _edit(
+        "task_4_9", 'model = make_regressor(config["hidden"], config.get("dropout", 0.0))',
+        'model = make_regressor(dropout=config.get("dropout", 0.0))')),
+    ("R9-variance_instead_of_std", _edit("task_4_9", '"train_std": float(np.std(train_mse))',
+                                         '"train_std": float(np.var(train_mse))')),
 ]
 
 RIGHT["task_4_9"] = [
@@ -673,17 +918,46 @@ ES_STEP = ("        if val_loss < self.best_loss - self.min_delta:\n"
            "        return self.counter >= self.patience\n")
 
 WRONG["task_4_10"] = [
-    ("restores_last_state", _edit("task_4_10",
-                                  "self.best_state = copy.deepcopy(model.state_dict())",
-                                  "self.best_state = model.state_dict()")),
-    ("ignores_min_delta", _edit("task_4_10", "if val_loss < self.best_loss - self.min_delta:",
-                                "if val_loss < self.best_loss:")),
-    ("ties_count_as_improvement", _edit("task_4_10",
-                                        "if val_loss < self.best_loss - self.min_delta:",
-                                        "if val_loss <= self.best_loss - self.min_delta:")),
-    ("counter_never_reset", _edit("task_4_10", "            self.counter = 0\n", "")),
-    ("stops_one_step_late", _edit("task_4_10", "return self.counter >= self.patience",
-                                  "return self.counter > self.patience")),
+    ("R1-ignores_min_delta", _edit("task_4_10",
+                                   "if val_loss < self.best_loss - self.min_delta:",
+                                   "if val_loss < self.best_loss:")),
+    ("R1-ties_count_as_improvement", _edit("task_4_10",
+                                           "if val_loss < self.best_loss - self.min_delta:",
+                                           "if val_loss <= self.best_loss - self.min_delta:")),
+    ("R2-counter_never_reset", _edit("task_4_10", "            self.counter = 0\n", "")),
+    ("R2-best_step_counts_from_one", _edit("task_4_10", "self.best_step = self.calls",
+                                           "self.best_step = self.calls + 1")),
+    ("R2-calls_not_counted", _edit(
+        "task_4_10",
+        "        self.calls = 0\n",
+        "        self.calls = 0\n        self.history = []\n",
+        "            self.best_step = self.calls\n",
+        "            self.best_step = len(self.history)\n",
+        "        self.calls += 1\n",
+        "        self.history.append(val_loss)\n")),
+    ("R3-stops_one_step_late", _edit("task_4_10", "return self.counter >= self.patience",
+                                     "return self.counter > self.patience")),
+    ("R3-says_stop_only_once", _edit("task_4_10", "return self.counter >= self.patience",
+                                     "return self.counter == self.patience")),
+    ("R4-keeps_a_reference", _edit("task_4_10",
+                                   "self.best_state = copy.deepcopy(model.state_dict())",
+                                   "self.best_state = model.state_dict()")),
+    ("R4-shallow_copy", _edit("task_4_10",
+                              "self.best_state = copy.deepcopy(model.state_dict())",
+                              "self.best_state = copy.copy(model.state_dict())")),
+    ("R5-requires_a_model", _edit(
+        "task_4_10",
+        "            if model is not None:\n"
+        "                self.best_state = copy.deepcopy(model.state_dict())\n",
+        "            self.best_state = copy.deepcopy(model.state_dict())\n")),
+    ("R6-restore_loads_into_a_copy", _edit(
+        "task_4_10", "        model.load_state_dict(self.best_state)\n",
+        "        restored = copy.deepcopy(model)\n"
+        "        restored.load_state_dict(self.best_state)\n"
+        "        return restored\n")),
+    ("R6-restore_shares_the_stored_tensors", _edit(
+        "task_4_10", "        model.load_state_dict(self.best_state)\n",
+        "        model.load_state_dict(self.best_state, assign=True)\n")),
 ]
 
 RIGHT["task_4_10"] = [
@@ -722,35 +996,43 @@ L1 = "return sum(p.abs().sum() for p in model.parameters() if p.dim() > 1)"
 L2 = "return sum((p ** 2).sum() for p in model.parameters() if p.dim() > 1)"
 
 WRONG["task_4_11"] = [
-    ("l1_includes_biases", _edit("task_4_11", L1,
-                                 "return sum(p.abs().sum() for p in model.parameters())")),
-    ("l1_returns_a_float", _edit("task_4_11", L1,
-                                 "return sum(p.abs().sum().item() for p in model.parameters()"
-                                 " if p.dim() > 1)")),
-    ("l2_includes_biases", _edit("task_4_11", L2,
-                                 "return sum((p ** 2).sum() for p in model.parameters())")),
-    ("l2_with_one_half", _edit("task_4_11", L2,
-                               "return 0.5 * sum((p ** 2).sum() for p in model.parameters()"
-                               " if p.dim() > 1)")),
-    ("l2_norm_not_squared", _edit("task_4_11", L2,
-                                  "return sum(p.norm() for p in model.parameters()"
+    ("R1-l1_includes_biases", _edit("task_4_11", L1,
+                                    "return sum(p.abs().sum() for p in model.parameters())")),
+    ("R1-l2_includes_biases", _edit("task_4_11", L2,
+                                    "return sum((p ** 2).sum() for p in model.parameters())")),
+    ("R1-l1_selects_weights_by_name", _edit(
+        "task_4_11", L1,
+        "return sum(p.abs().sum() for name, p in model.named_parameters()\n"
+        "               if name.endswith(\"weight\"))")),
+    ("R2-l1_sums_signed_weights", _edit("task_4_11", L1,
+                                        "return sum(p.sum() for p in model.parameters()"
+                                        " if p.dim() > 1)")),
+    ("R3-l2_with_one_half", _edit("task_4_11", L2,
+                                  "return 0.5 * sum((p ** 2).sum() for p in model.parameters()"
                                   " if p.dim() > 1)")),
+    ("R3-l2_norm_not_squared", _edit("task_4_11", L2,
+                                     "return sum(p.norm() for p in model.parameters()"
+                                     " if p.dim() > 1)")),
+    ("R4-l1_returns_a_float", _edit("task_4_11", L1,
+                                    "return sum(p.abs().sum().item() for p in model.parameters()"
+                                    " if p.dim() > 1)")),
+    ("R4-l2_shape_one_accumulator", _edit(
+        "task_4_11", "    " + L2 + "\n",
+        "    total = torch.zeros(1)\n"
+        "    for p in model.parameters():\n"
+        "        if p.dim() > 1:\n"
+        "            total = total + (p ** 2).sum()\n"
+        "    return total\n")),
+    ("R4-l1_detached", _edit("task_4_11", L1,
+                             "return sum(p.detach().abs().sum() for p in model.parameters()"
+                             " if p.dim() > 1)")),
+    ("R5-l2_top_level_linear_layers_only", _edit(
+        "task_4_11", L2,
+        "return sum((m.weight ** 2).sum() for m in model.children()\n"
+        "               if isinstance(m, nn.Linear))")),
 ]
 
 RIGHT["task_4_11"] = [
-    ("named_weights", '''
-def l1_penalty(model):
-    total = torch.zeros(())
-    for name, p in model.named_parameters():
-        if name.endswith("weight"):
-            total = total + torch.norm(p, p=1)
-    return total
-
-
-def l2_penalty(model):
-    weights = [p.flatten() for name, p in model.named_parameters() if "weight" in name]
-    return torch.cat(weights).pow(2).sum()
-'''),
     ("explicit_loops", '''
 def l1_penalty(model):
     total = 0
@@ -767,19 +1049,35 @@ def l2_penalty(model):
             total = total + torch.sum(p * p)
     return total
 '''),
+    ("stacked_named_parameters", '''
+def _weights(model):
+    """Every parameter with two or more dimensions: weight matrices and kernels."""
+    return [p for _, p in model.named_parameters() if len(p.shape) >= 2]
+
+
+def l1_penalty(model):
+    return torch.stack([w.abs().sum() for w in _weights(model)]).sum()
+
+
+def l2_penalty(model):
+    return torch.cat([w.reshape(-1) for w in _weights(model)]).pow(2).sum()
+'''),
 ]
 
 # ---------------------------------------------------------------- 4.12 true or false
 
 _ANSWERS = [line for line in BASE["task_4_12"].splitlines() if line.startswith("tf_")]
 
-WRONG["task_4_12"] = [
-    ("all_true", "\n".join(line.split(" = ")[0] + " = True" for line in _ANSWERS) + "\n"),
-    ("adam_l2_thought_equal", _edit("task_4_12", "tf_adam_l2_equals_decay = False",
-                                    "tf_adam_l2_equals_decay = True")),
-    ("early_stopping_on_test", _edit("task_4_12", "tf_early_stop_on_test = False",
-                                     "tf_early_stop_on_test = True")),
-]
+
+def _flipped(index):
+    name, value = _ANSWERS[index].split(" = ")
+    lines = list(_ANSWERS)
+    lines[index] = f"{name} = {value != 'True'}"
+    return "\n".join(lines) + "\n"
+
+
+WRONG["task_4_12"] = [(f"R{i + 1}-{_ANSWERS[i].split(' = ')[0]}_flipped", _flipped(i))
+                      for i in range(len(_ANSWERS))]
 
 RIGHT["task_4_12"] = [
     ("reordered", "\n".join(reversed(_ANSWERS)) + "\n"),

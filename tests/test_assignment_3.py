@@ -516,8 +516,41 @@ def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
 # In the real sandbox, attacks that reach beyond the student's own namespace: the trusted
 # modules, the call stack, torch's functions.
 SANDBOX_ATTACKS = {
-    # the references are not importable from the kernel (the repository is hidden)
-    "task_3_2": '''
+    # a rebound torch.is_grad_enabled does not change what the probes record (the probes bind
+    # it when they are loaded, before any student code runs)
+    "task_3_4": '''
+torch.is_grad_enabled = lambda: False
+
+
+def evaluate(model, loader, device):
+    model.eval()
+    total, correct, seen = 0.0, 0, 0
+    for data, target in loader:
+        data, target = data.to(device), target.to(device)
+        output = model(data)
+        total += F.nll_loss(output, target, reduction="sum").item()
+        correct += (output.argmax(dim=1) == target).sum().item()
+        seen += len(target)
+    return total / seen, correct / seen
+''',
+    # nothing on the kernel's call stack holds an expected value or a reference
+    "task_3_7": '''
+import sys
+
+
+def gradient_ratio(model, X, y):
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name, value in list(frame.f_locals.items()):
+            if name in ("expected", "material", "reference", "ref") and value is not None:
+                return 1.0 if not isinstance(value, dict) else value.get("value", 1.0)
+        frame = frame.f_back
+    return -1.0
+''',
+}
+
+# The references cannot be imported in the kernel: the sandbox hides the repository.
+BORROW_REFERENCE = '''
 import importlib
 try:
     _ref = importlib.import_module("grader.specs.a3_vanishing_gradients.reference")
@@ -540,53 +573,32 @@ class ANN_relu(nn.Module):
         for layer in (self.linear1, self.linear2, self.linear3):
             h = F.relu(layer(h))
         return F.log_softmax(self.linear4(h), dim=1)
-''',
-    # a rebound torch.is_grad_enabled does not change what the probes record
-    "task_3_4": '''
-torch.is_grad_enabled = lambda: False
+'''
 
 
-def evaluate(model, loader, device):
-    model.eval()
-    total, correct, seen = 0.0, 0, 0
-    for data, target in loader:
-        data, target = data.to(device), target.to(device)
-        output = model(data)
-        total += F.nll_loss(output, target, reduction="sum").item()
-        correct += (output.argmax(dim=1) == target).sum().item()
-        seen += len(target)
-    return total / seen, correct / seen
-''',
-    # nothing on the call stack holds an expected value or a reference
-    "task_3_7": '''
-import sys
-
-
-def gradient_ratio(model, X, y):
-    frame = sys._getframe(1)
-    while frame is not None:
-        for name, value in list(frame.f_locals.items()):
-            if name in ("expected", "material", "reference", "ref") and value is not None:
-                return 1.0 if not isinstance(value, dict) else value.get("value", 1.0)
-        frame = frame.f_back
-    return -1.0
-''',
-}
-
-
-def test_sandboxed_attacks_fail(grader, tmp_path):
+def _graded_with(grader, tmp_path, attacks):
     nb = nbformat.read(SOLUTION, as_version=4)
     for cell in nb.cells:
         for tag in assignment_kit.tags(cell):
-            if tag in SANDBOX_ATTACKS:
-                cell.source = f"# Task 3.{tag[-1]}\n" + SANDBOX_ATTACKS[tag]
+            if tag in attacks:
+                cell.source = f"# Task 3.{tag[-1]}\n" + attacks[tag]
     path = tmp_path / "Assignment_3_MalloryAttacker_12345678.ipynb"
     nbformat.write(nb, path)
-    result = assignment_kit.graded(grader, path, 3)
-    tasks = result["tasks"]
-    assert tasks["task_3_2"]["points"] == 3, tasks["task_3_2"]   # public shape checks only
+    return assignment_kit.graded(grader, path, 3)["tasks"]
+
+
+def test_sandboxed_attacks_on_the_stack_and_on_torch_fail(grader, tmp_path):
+    tasks = _graded_with(grader, tmp_path, SANDBOX_ATTACKS)
     lost = {c["label"] for c in tasks["task_3_4"]["checks"] if c["points"] < c["max"]}
     assert lost == {"`evaluate` does not track gradients"}, tasks["task_3_4"]
     assert tasks["task_3_7"]["points"] == 1, tasks["task_3_7"]   # parameters unchanged only
     untouched = [t for t in TAGS if t not in SANDBOX_ATTACKS]
     assert all(tasks[t]["points"] == SPEC.task(t).points for t in untouched)
+
+
+def test_sandboxed_kernel_cannot_import_the_references(grader, tmp_path):
+    if not grader.zygote.isolate:
+        pytest.skip("needs the full sandbox (root on Linux): without it the repository, and "
+                    "so the references, are readable by the student's code")
+    tasks = _graded_with(grader, tmp_path, {"task_3_2": BORROW_REFERENCE})
+    assert tasks["task_3_2"]["points"] == 3, tasks["task_3_2"]   # public shape checks only

@@ -1,5 +1,9 @@
-"""Assignment 3 (vanishing gradients): the spec, its checks, the mistake variants, the notebooks."""
+"""Assignment 3 (vanishing gradients): the spec, its checks, the mistake variants, the notebooks,
+and the trust boundary (each finding of the attack review, with the attack that must now fail)."""
+import copy
+import functools
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,7 +15,8 @@ import pytest
 
 import assignment_kit
 
-from grader.selfcheck import grade_in_process
+from grader.checks import judge_report, score_task
+from grader.kernel_runtime import resolve, run_probe, run_source
 from grader.specs.a3_vanishing_gradients import SPEC, TF_ANSWERS
 from variants.a3_vanishing_gradients import RIGHT, WRONG
 
@@ -19,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / SPEC.solution_name
 FAKE_DATA = REPO / "data" / "fake_fashion_mnist.py"
 TAGS = [task.tag for task in SPEC.tasks]
+PROBES = "grader.probes.a3_vanishing_gradients"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -31,20 +37,61 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-_tags = assignment_kit.tags
-
-
 @pytest.fixture(scope="module")
 def solution():
     nb = nbformat.read(SOLUTION, as_version=4)
     return (nb, *assignment_kit.notebook_parts(nb))
 
 
+# ---------------------------------------------------------------- grading in this process
+
+@functools.lru_cache(maxsize=None)
+def _material(tag, index):
+    """A check's inputs and expected values, computed once per test session (as the grader
+    computes them once per process)."""
+    return SPEC.task(tag).checks[index].materialize(SPEC.check_seed(tag, index))
+
+
+def _grade(imports, sources):
+    """grader.testing.grade_in_process with cached references: ``{tag: (points, results,
+    cell report)}`` for the tasks in ``sources``."""
+    graded = {}
+    for tag, source in sources.items():
+        task = SPEC.task(tag)
+        namespace = {"__name__": "__main__"}
+        run_source(imports, "<imports>", namespace)
+        cell = run_source(source, "<task>", namespace)
+        results = []
+        for index, check in enumerate(task.checks):
+            inputs, expected = _material(tag, index)
+            report = run_probe(resolve(check.probe), copy.deepcopy(check.kernel_inputs(inputs)),
+                               namespace, "<task>")
+            results.append(judge_report(check, report, inputs, expected))
+        graded[tag] = (score_task(task, results), results, cell)
+    return graded
+
+
 def _grade_one(imports, tag, source):
-    return assignment_kit.grade_one(SPEC, imports, tag, source)
+    points, results, cell = _grade(imports, {tag: source})[tag]
+    return points, SPEC.task(tag).points, results, cell
 
 
-_why = assignment_kit.why
+def _why(results):
+    return [m for r in results for m in r.messages]
+
+
+def _failed(results):
+    return [r for r in results if r.points < r.max]
+
+
+@functools.lru_cache(maxsize=None)
+def _graded_variant(tag, name):
+    imports = assignment_kit.notebook_parts(nbformat.read(SOLUTION, as_version=4))[0]
+    return _grade_one(imports, tag, dict(WRONG[tag])[name])
+
+
+def _check_of(tag, result):
+    return SPEC.task(tag).checks[int(result.id[1:])]
 
 
 # ---------------------------------------------------------------- the spec and the notebook
@@ -52,10 +99,10 @@ _why = assignment_kit.why
 def test_spec_totals_100_and_matches_the_notebook(solution):
     nb, _, tasks = solution
     assert SPEC.points == 100
+    assert [t.points for t in SPEC.tasks] == [8, 12, 20, 8, 8, 14, 8, 12, 10]
     assert list(tasks) == TAGS
     assert nb.metadata["nncourse"]["assignment"] == 3
     assert nb.metadata["nncourse"]["topic"] == SPEC.topic
-    assert all(task.points > 0 for task in SPEC.tasks)
     for tag, source in tasks.items():
         points = SPEC.task(tag).points
         assert source.startswith(f"# Task 3.{tag.split('_')[2]} ({points:g} points):"), tag
@@ -75,37 +122,51 @@ def test_true_false_statements_match_the_notebook(solution):
         assert f"{name} = {answer}" in tasks["task_3_5"], name
 
 
+def test_every_requirement_is_covered_by_a_check():
+    for task in SPEC.tasks:
+        assert task.requirements, task.tag
+        covered = {r for check in task.checks for r in check.covers}
+        assert covered <= set(task.requirements), (task.tag, covered - set(task.requirements))
+        assert set(task.requirements) <= covered, (task.tag, set(task.requirements) - covered)
+        assert all(check.covers for check in task.checks), task.tag
+
+
+def test_every_requirement_has_a_wrong_variant_and_every_task_two_right_ones():
+    assert set(WRONG) == set(RIGHT) == set(TAGS)
+    for task in SPEC.tasks:
+        prefixes = [name.split("-", 1)[0] for name, _ in WRONG[task.tag]]
+        assert set(prefixes) <= set(task.requirements), (task.tag, prefixes)
+        assert set(task.requirements) <= set(prefixes), (task.tag,
+                                                         set(task.requirements) - set(prefixes))
+        assert len(RIGHT[task.tag]) >= 2, task.tag
+
+
 def test_solution_gets_full_marks_in_process(solution):
     _, imports, tasks = solution
-    grade_in_process(SPEC, imports, tasks)  # first run: imports and reference values warm up
+    _grade(imports, tasks)  # first run: imports and reference values warm up
     started = time.perf_counter()
-    graded = grade_in_process(SPEC, imports, tasks)
+    graded = _grade(imports, tasks)
     seconds = time.perf_counter() - started
     for tag, (points, results, cell) in graded.items():
         assert cell["ok"], (tag, cell)
         assert points == SPEC.task(tag).points, (tag, _why(results))
-    print(f"in-process grading of the solution (with reference values): {seconds:.2f} s")
+    print(f"in-process grading of the solution (references cached): {seconds:.2f} s")
 
 
 # ---------------------------------------------------------------- mistake variants
 
-WRONG_CASES = [(tag, name, src) for tag, cases in WRONG.items() for name, src in cases]
+WRONG_CASES = [(tag, name) for tag, cases in WRONG.items() for name, _ in cases]
 RIGHT_CASES = [(tag, name, src) for tag, cases in RIGHT.items() for name, src in cases]
 
 
-def test_every_task_has_enough_variants():
-    for tag in TAGS:
-        assert len(WRONG.get(tag, [])) >= 2, tag
-        assert len(RIGHT.get(tag, [])) >= 2, tag
-    assert set(WRONG) == set(RIGHT) == set(TAGS)
-
-
-@pytest.mark.parametrize("tag,name,source", WRONG_CASES,
-                         ids=[f"{t}-{n}" for t, n, _ in WRONG_CASES])
-def test_wrong_variant_loses_points(solution, tag, name, source):
-    _, imports, _ = solution
-    points, maximum, results, _ = _grade_one(imports, tag, source)
+@pytest.mark.parametrize("tag,name", WRONG_CASES, ids=[f"{t}-{n}" for t, n in WRONG_CASES])
+def test_wrong_variant_fails_a_check_of_its_requirement(tag, name):
+    points, maximum, results, _ = _graded_variant(tag, name)
     assert points < maximum, f"{tag}/{name} kept full marks"
+    requirement = name.split("-", 1)[0]
+    covering = [r.label for r in _failed(results) if requirement in _check_of(tag, r).covers]
+    assert covering, (f"{tag}/{name} failed no check that covers {requirement}",
+                      [r.label for r in _failed(results)])
 
 
 @pytest.mark.parametrize("tag,name,source", RIGHT_CASES,
@@ -121,62 +182,229 @@ def test_mistakes_stay_in_their_own_task(solution):
     """A notebook with one mistake in every task: each task loses points, independently."""
     _, imports, tasks = solution
     for round_ in range(2):
-        sources = {tag: WRONG[tag][round_][1] for tag in TAGS}
-        graded = grade_in_process(SPEC, imports, sources)
+        graded = _grade(imports, {tag: WRONG[tag][round_][1] for tag in TAGS})
         for tag in TAGS:
             assert graded[tag][0] < SPEC.task(tag).points, (round_, tag)
     # and one mistake leaves every other task at full marks
     for tag in TAGS:
-        mixed = dict(tasks, **{tag: WRONG[tag][0][1]})
-        graded = grade_in_process(SPEC, imports, mixed)
+        graded = _grade(imports, dict(tasks, **{tag: WRONG[tag][0][1]}))
         lost = [t for t in TAGS if graded[t][0] < SPEC.task(t).points]
         assert lost == [tag], (tag, lost)
 
 
-def test_the_issues_mistakes_fail_the_checks_that_target_them(solution):
-    """The mistakes named in the assignment's issue fail the checks written for them."""
-    _, imports, _ = solution
+def test_the_issues_mistakes_fail_the_checks_that_target_them():
     targets = {
-        ("task_3_2", "relu_only_on_first_layer"): ["on hidden inputs", "on hidden images"],
-        ("task_3_2", "softmax_instead_of_log_softmax"): ["on hidden inputs", "log-probabilities"],
-        ("task_3_3", "signed_instead_of_absolute_mean"): ["mean absolute weight gradients"],
-        ("task_3_3", "missing_zero_grad"): ["mean absolute weight gradients",
-                                            "updates the parameters"],
-        ("task_3_3", "step_outside_the_loop"): ["loss of every batch", "updates the parameters"],
-        ("task_3_3", "accuracy_only_on_logged_batches"): ["accuracy over the whole epoch"],
-        ("task_3_4", "loss_averaged_per_batch"): ["mean loss per sample"],
+        ("task_3_2", "R2-relu_only_on_first_layer"): ["on hidden inputs", "on hidden images"],
+        ("task_3_2", "R3-softmax_instead_of_log_softmax"): ["on hidden inputs",
+                                                            "log-probabilities"],
+        ("task_3_3", "R6-signed_instead_of_absolute_mean"): ["mean absolute weight gradients"],
+        ("task_3_3", "R4-missing_zero_grad"): ["mean absolute weight gradients",
+                                               "updates the parameters"],
+        ("task_3_3", "R7-step_outside_the_loop"): ["loss of every batch", "updates the parameters"],
+        ("task_3_3", "R9-accuracy_only_on_logged_batches"): ["accuracy over the whole epoch"],
+        ("task_3_3", "R2-no_model_train"): ["puts the model in training mode"],
+        ("task_3_4", "R5-loss_averaged_per_batch"): ["mean loss per sample"],
+        ("task_3_4", "R2-no_model_eval"): ["puts the model in evaluation mode"],
+        ("task_3_4", "R3-gradients_tracked"): ["does not track gradients"],
     }
     for (tag, name), wanted in targets.items():
-        _, _, results, _ = _grade_one(imports, tag, dict(WRONG[tag])[name])
-        failed = " | ".join(r["label"] for r in results if r["points"] < r["max"])
+        failed = " | ".join(r.label for r in _failed(_graded_variant(tag, name)[2]))
         for part in wanted:
             assert part in failed, (tag, name, part, failed)
-    # and the signed-gradient mistake costs nothing but the gradient check
-    _, maximum, results, _ = _grade_one(
-        imports, "task_3_3", dict(WRONG["task_3_3"])["signed_instead_of_absolute_mean"])
-    assert sum(r["points"] for r in results) == maximum - 5
+    # the signed-gradient mistake costs nothing but the gradient check
+    points, maximum, _, _ = _graded_variant("task_3_3", "R6-signed_instead_of_absolute_mean")
+    assert points == maximum - 5
 
 
-def test_hidden_messages_do_not_reveal_expected_values(solution):
-    _, imports, _ = solution
-    source = dict(WRONG["task_3_4"])["loss_averaged_per_batch"]
-    _, _, results, _ = _grade_one(imports, "task_3_4", source)
-    hidden = [m for r in results if not r["public"] for m in r["messages"]]
-    assert hidden and all("expected" not in m for m in hidden), hidden
-    source = dict(WRONG["task_3_8"])["standard_deviation_instead_of_variance"]
-    _, _, results, _ = _grade_one(imports, "task_3_8", source)
-    text = " ".join(_why(results))
-    assert "far from what this initialisation gives" in text and "e-" not in text
+def test_mode_messages_say_what_to_do():
+    """The old message ("during `evaluate`, the model (eval_mode) is a bool") said nothing a
+    student could act on."""
+    text = " ".join(_why(_graded_variant("task_3_4", "R2-no_model_eval")[2]))
+    assert "training mode" in text and "model.eval()" in text
+    text = " ".join(_why(_graded_variant("task_3_4", "R3-gradients_tracked")[2]))
+    assert "torch.no_grad()" in text
+    text = " ".join(_why(_graded_variant("task_3_3", "R2-no_model_train")[2]))
+    assert "evaluation mode" in text and "model.train()" in text
+
+
+def test_hidden_messages_reveal_no_expected_values_or_error_sizes():
+    """Over every wrong variant: a hidden check's message holds no decimal number (an expected
+    value or an error size would be one) and never says what was expected."""
+    decimal = re.compile(r"\d\.\d|\de-\d|\d%")
+    for tag, name in WRONG_CASES:
+        results = _graded_variant(tag, name)[2]
+        for result in results:
+            if result.public:
+                continue
+            for message in result.messages:
+                words = re.sub(r"normal_0\.0?1", "", message)   # init options' names
+                assert not decimal.search(words), (tag, name, message)
+                assert "expected 0" not in message and "expected 1" not in message, message
 
 
 def test_negative_marking_never_goes_below_zero(solution):
     _, imports, _ = solution
     flipped = "\n".join(f"{name} = {not answer}" for name, answer in TF_ANSWERS.items())
     points, _, results, _ = _grade_one(imports, "task_3_5", flipped)
-    assert points == 0 and sum(r["points"] for r in results) == -8
+    assert points == 0 and sum(r.points for r in results) == -8
     half = "\n".join(f"{name} = {answer if k < 6 else None}"
                      for k, (name, answer) in enumerate(TF_ANSWERS.items()))
     assert _grade_one(imports, "task_3_5", half)[0] == 6
+
+
+def test_the_references_sgd_matches_torch_optim_exactly():
+    import torch
+    from grader.specs.a3_vanishing_gradients.reference import SGDCopy
+    runs = []
+    for make in (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.5),
+                 lambda p: SGDCopy(p, lr=0.1, momentum=0.5)):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
+        opt, X = make(net.parameters()), torch.randn(16, 5)
+        for _ in range(5):
+            opt.zero_grad()
+            net(X).square().mean().backward()
+            opt.step()
+        runs.append([p.detach().clone() for p in net.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*runs))
+
+
+def test_loading_the_spec_does_not_import_torch():
+    code = ("import sys; from grader.specs import load_spec; load_spec(3); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- trust findings, one by one
+
+def test_finding_collaborators_no_working_network_in_the_probes(solution):
+    """Finding: `_GNet`, a working sigmoid network, was defined inside the probes, where a
+    student's code could find it and adapt it. Now the collaborators are built from torch.nn
+    parts and the check's inputs; the probe module defines only test doubles. A cell that
+    looks for a network to borrow in the grader's kernel-side modules finds none."""
+    import importlib
+    import torch
+    probes = importlib.import_module(PROBES)
+    classes = [v for v in vars(probes).values() if isinstance(v, type)
+               and v.__module__ == probes.__name__]
+    assert {c.__name__ for c in classes} == {"SpyBatch", "SpyProgress"}
+    assert not any(issubclass(c, torch.nn.Module) for c in classes)
+    attack = '''
+import sys
+_borrowed = [v for name, module in list(sys.modules.items())
+             if name.startswith("grader.probes") and module is not None
+             for v in vars(module).values()
+             if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == name]
+
+
+class ANN_relu(nn.Module):
+    def __init__(self, D_in, D_out):
+        super().__init__()
+        self.linear1 = nn.Linear(D_in, 512)
+        self.linear2 = nn.Linear(512, 1024)
+        self.linear3 = nn.Linear(1024, 512)
+        self.linear4 = nn.Linear(512, D_out)
+
+    def forward(self, x):
+        x = x.flatten(start_dim=1)
+        for cls in _borrowed:            # a working network of the grader's, if there is one
+            return cls.forward(self, x)
+        return torch.zeros(len(x), self.linear4.out_features)
+'''
+    _, imports, _ = solution
+    points, _, results, _ = _grade_one(imports, "task_3_2", attack)
+    assert points == 3, _why(results)     # the two public shape checks, nothing else
+
+
+def test_finding_kernel_side_verdicts_names_rebound_by_the_student(solution):
+    """Finding: verdicts such as "evaluate used eval mode" were computed in the kernel with
+    any/bool/isinstance, which a student's cell could rebind. Now probes return the raw
+    observations (the mode and grad state of every forward pass) and the grader judges."""
+    attack = '''
+any = all = lambda *args: False
+bool = lambda *args: True
+isinstance = lambda *args: True
+len = lambda *args: 0
+float = lambda *args: 0.0
+
+
+def evaluate(model, loader, device):
+    total, correct, seen = 0.0, 0, 0
+    for data, target in loader:
+        data, target = data.to(device), target.to(device)
+        output = model(data)
+        total += F.nll_loss(output, target, reduction="sum").item()
+        correct += (output.argmax(dim=1) == target).sum().item()
+        seen += target.shape[0]
+    return total / seen, correct / seen
+'''
+    _, imports, _ = solution
+    _, _, results, _ = _grade_one(imports, "task_3_4", attack)
+    failed = [r.label for r in _failed(results)]
+    assert "`evaluate` puts the model in evaluation mode" in failed
+    assert "`evaluate` does not track gradients" in failed
+
+
+def test_finding_grader_only_data_never_reaches_the_kernel(monkeypatch, solution):
+    """Finding: grader-only data (inputs a probe does not use, data only the judge needs) was
+    sent to the kernel. Now every probe receives exactly the inputs it uses (its signature),
+    and trusted-only `_` inputs (e.g. the number of reference runs) stay in the grader."""
+    import inspect
+    from grader import testing
+    received = []
+
+    def spy(probe, inputs, namespace, cell_file, seed=0):
+        received.append((probe, dict(inputs)))
+        return run_probe(probe, inputs, namespace, cell_file, seed)
+    monkeypatch.setattr(testing, "run_probe", spy)
+    _, imports, tasks = solution
+    testing.grade_in_process(SPEC, imports, tasks)
+    assert len(received) == sum(len(t.checks) for t in SPEC.tasks)
+    for probe, inputs in received:
+        assert not any(k.startswith("_") for k in inputs), (probe.__name__, list(inputs))
+        parameters = list(inspect.signature(probe).parameters)[1:]
+        assert sorted(inputs) == sorted(parameters), (probe.__name__, list(inputs))
+    trusted = [k for t in SPEC.tasks for i in range(len(t.checks))
+               for k in _material(t.tag, i)[0] if k.startswith("_")]
+    assert trusted   # there is trusted-only data, and it was not sent
+
+
+def test_finding_made_up_numbers_fail(solution):
+    """Finding: behaviour checks accepted any plausible list of numbers. Now the grader replays
+    training on the same network and data and compares; for random answers, the caller's seed
+    must fix them. A made-up loss curve and a hand-written rule earn no hidden points."""
+    made_up = '''
+def train_epoch(model, loader, optimizer, device, log_interval=100):
+    model.train()
+    n = len(loader)
+    progress = tqdm(loader)
+    correct = seen = 0
+    for batch, (data, target) in enumerate(progress):
+        data, target = data.to(device), target.to(device)
+        seen += len(target)
+        if batch % log_interval == 0:
+            progress.set_postfix(loss=1.0)
+    return {"linear1": [1e-4 * 0.9 ** k for k in range(n)],
+            "linear2": [1e-3 * 0.9 ** k for k in range(n)],
+            "linear3": [1e-2 * 0.9 ** k for k in range(n)],
+            "loss": [2.3 * 0.8 ** k for k in range(n)], "accuracy": 0.5}
+'''
+    _, imports, _ = solution
+    points, _, results, _ = _grade_one(imports, "task_3_3", made_up)
+    earned = sorted(r.label for r in results if r.points == r.max)
+    assert points <= 3 + 1 + 1, earned            # format (public), device, progress bar at most
+    rule = '''
+def activation_variances(init, activation, depth=5, width=512, n=1024):
+    std = {"normal_0.01": 0.01, "normal_0.1": 0.1, "1/d_in": (1 / width) ** 0.5,
+           "xavier": (1 / width) ** 0.5, "kaiming": (2 / width) ** 0.5}[init]
+    gain = {"tanh": 1.0, "relu": 0.34, "sigmoid": 0.04}[activation]
+    return [(width * std ** 2 * gain) ** (k + 1) for k in range(depth)]
+'''
+    _, _, results, _ = _grade_one(imports, "task_3_8", rule)
+    assert "`activation_variances` follows the caller's torch seed" in [
+        r.label for r in _failed(results)]
 
 
 # ---------------------------------------------------------------- the synthetic FashionMNIST
@@ -259,12 +487,20 @@ def test_released_notebook_has_stubs_and_no_answers(released):
     assert 'raise NotImplementedError("Task 3.3: implement train_epoch")' in text
     assert "download=True" in text
     given = next(c for c in nb.cells if "class ANN_sigmoid" in c.source)
-    assert given.metadata.get("editable") is False and not _tags(given)
+    assert given.metadata.get("editable") is False and not assignment_kit.tags(given)
+
+
+def test_the_committed_student_notebook_is_the_released_one(released):
+    committed = nbformat.read(REPO / "notebooks" / SPEC.template_name, as_version=4)
+    fresh = nbformat.read(released[1], as_version=4)
+    assert [c.source for c in committed.cells] == [c.source for c in fresh.cells]
 
 
 def test_released_student_notebook_scores_zero_in_process(released):
-    assert [t.tag for t in SPEC.tasks] == TAGS
-    assignment_kit.assert_blank_scores_zero_in_process(SPEC, released[1])
+    imports, tasks = assignment_kit.notebook_parts(nbformat.read(released[1], as_version=4))
+    assert list(tasks) == TAGS
+    graded = _grade(imports, tasks)
+    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(TAGS, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -277,18 +513,92 @@ def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
     assignment_kit.assert_solution_100_blank_0(grader, 3, SOLUTION, released[1], tmp_path)
 
 
-def test_the_references_sgd_matches_torch_optim_exactly():
-    import torch
-    from grader.specs.a3_vanishing_gradients import _SGD
-    runs = []
-    for make in (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.5),
-                 lambda p: _SGD(p, lr=0.1, momentum=0.5)):
-        torch.manual_seed(0)
-        net = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
-        opt, X = make(net.parameters()), torch.randn(16, 5)
-        for _ in range(5):
-            opt.zero_grad()
-            net(X).square().mean().backward()
-            opt.step()
-        runs.append([p.detach().clone() for p in net.parameters()])
-    assert all(torch.equal(a, b) for a, b in zip(*runs))
+# In the real sandbox, attacks that reach beyond the student's own namespace: the trusted
+# modules, the call stack, torch's functions.
+SANDBOX_ATTACKS = {
+    # a rebound torch.is_grad_enabled does not change what the probes record (the probes bind
+    # it when they are loaded, before any student code runs)
+    "task_3_4": '''
+torch.is_grad_enabled = lambda: False
+
+
+def evaluate(model, loader, device):
+    model.eval()
+    total, correct, seen = 0.0, 0, 0
+    for data, target in loader:
+        data, target = data.to(device), target.to(device)
+        output = model(data)
+        total += F.nll_loss(output, target, reduction="sum").item()
+        correct += (output.argmax(dim=1) == target).sum().item()
+        seen += len(target)
+    return total / seen, correct / seen
+''',
+    # nothing on the kernel's call stack holds an expected value or a reference
+    "task_3_7": '''
+import sys
+
+
+def gradient_ratio(model, X, y):
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name, value in list(frame.f_locals.items()):
+            if name in ("expected", "material", "reference", "ref") and value is not None:
+                return 1.0 if not isinstance(value, dict) else value.get("value", 1.0)
+        frame = frame.f_back
+    return -1.0
+''',
+}
+
+# The references cannot be imported in the kernel: the sandbox hides the repository.
+BORROW_REFERENCE = '''
+import importlib
+try:
+    _ref = importlib.import_module("grader.specs.a3_vanishing_gradients.reference")
+except Exception:
+    _ref = None
+
+
+class ANN_relu(nn.Module):
+    def __init__(self, D_in, D_out):
+        super().__init__()
+        self.linear1 = nn.Linear(D_in, 512)
+        self.linear2 = nn.Linear(512, 1024)
+        self.linear3 = nn.Linear(1024, 512)
+        self.linear4 = nn.Linear(512, D_out)
+
+    def forward(self, x):
+        if _ref is None:
+            return torch.zeros(len(x), self.linear4.out_features)
+        h = x.flatten(start_dim=1)
+        for layer in (self.linear1, self.linear2, self.linear3):
+            h = F.relu(layer(h))
+        return F.log_softmax(self.linear4(h), dim=1)
+'''
+
+
+def _graded_with(grader, tmp_path, attacks):
+    nb = nbformat.read(SOLUTION, as_version=4)
+    for cell in nb.cells:
+        for tag in assignment_kit.tags(cell):
+            if tag in attacks:
+                cell.source = f"# Task 3.{tag[-1]}\n" + attacks[tag]
+    path = tmp_path / "Assignment_3_MalloryAttacker_12345678.ipynb"
+    nbformat.write(nb, path)
+    return assignment_kit.graded(grader, path, 3)["tasks"]
+
+
+def test_sandboxed_attacks_on_the_stack_and_on_torch_fail(grader, tmp_path):
+    tasks = _graded_with(grader, tmp_path, SANDBOX_ATTACKS)
+    lost = {c["label"] for c in tasks["task_3_4"]["checks"] if c["points"] < c["max"]}
+    assert lost == {"`evaluate` does not track gradients"}, tasks["task_3_4"]
+    assert tasks["task_3_7"]["points"] == 1, tasks["task_3_7"]   # parameters unchanged only
+    untouched = [t for t in TAGS if t not in SANDBOX_ATTACKS]
+    assert all(tasks[t]["points"] == SPEC.task(t).points for t in untouched)
+
+
+def test_sandboxed_kernel_cannot_import_the_references(grader, tmp_path):
+    if not grader.zygote.isolate:
+        pytest.skip("needs the full sandbox (root on Linux): without it the repository, and "
+                    "so the references, are readable by the student's code")
+    tasks = _graded_with(grader, tmp_path, {"task_3_2": BORROW_REFERENCE})
+    assert tasks["task_3_2"]["points"] == 3, tasks["task_3_2"]   # public shape checks only

@@ -1,6 +1,8 @@
 """Mistake variants for Assignment 3 (vanishing gradients).
 
 ``WRONG[tag]``: plausible student mistakes; each must lose points on task ``tag`` (and no other).
+Its name starts with the id of the one requirement of the task (``Task.requirements`` in the
+spec) that it violates, e.g. ``"R2-no_model_train"``, and it must fail a check that covers it.
 ``RIGHT[tag]``: correct but differently written cells; each must keep full marks.
 Each entry is ``(short_name, full_cell_source)``. Most wrong variants are a correct cell
 (``BASE``) with one small edit, so each mistake is easy to see.
@@ -157,44 +159,91 @@ def dead_relu_fraction(model, X):
 
 WRONG = {
     "task_3_1": [
-        ("max_of_sigmoid_not_derivative",
+        ("R2-max_of_sigmoid_not_derivative",
          _edit("task_3_1", "np.max(s * (1 - s))", "np.max(s)")),
-        ("weight_not_raised_to_depth",
+        ("R3-weight_not_raised_to_depth",
          _edit("task_3_1", "return (0.25 * w_max) ** depth", "return 0.25 ** depth * w_max")),
-        ("one_factor_too_few",
+        ("R1-sigmoid_grad_max_a_tensor",
+         _edit("task_3_1", "float(np.max(s * (1 - s)))", "torch.tensor(s * (1 - s)).max()")),
+        ("R3-one_factor_too_few",
          _edit("task_3_1", "return (0.25 * w_max) ** depth",
                "return (0.25 * w_max) ** (depth - 1)")),
-        ("bound_ignores_weights",
+        ("R3-bound_ignores_weights",
          _edit("task_3_1", "return (0.25 * w_max) ** depth", "return 0.25 ** depth")),
+        ("R4-bound_as_a_tensor",
+         _edit("task_3_1", "return (0.25 * w_max) ** depth",
+               "return torch.tensor(0.25 * w_max) ** depth")),
     ],
     "task_3_2": [
-        ("sigmoid_left_on_third_layer",
+        ("R2-sigmoid_left_on_third_layer",
          _edit("task_3_2", "x = F.relu(self.linear3(x))", "x = torch.sigmoid(self.linear3(x))")),
-        ("softmax_instead_of_log_softmax",
+        ("R3-softmax_instead_of_log_softmax",
          _edit("task_3_2", "return F.log_softmax(self.linear4(x), dim=1)",
                "return F.softmax(self.linear4(x), dim=1)")),
-        ("relu_only_on_first_layer",
+        ("R2-relu_only_on_first_layer",
          _edit("task_3_2", "x = F.relu(self.linear2(x))", "x = self.linear2(x)",
                "x = F.relu(self.linear3(x))", "x = self.linear3(x)")),
-        ("relu_on_the_output_too",
+        ("R2-relu_on_the_output_too",
          _edit("task_3_2", "F.log_softmax(self.linear4(x), dim=1)",
                "F.log_softmax(F.relu(self.linear4(x)), dim=1)")),
-        ("input_size_hard_coded",
+        ("R3-log_softmax_over_the_batch",
+         _edit("task_3_2", "F.log_softmax(self.linear4(x), dim=1)",
+               "F.log_softmax(self.linear4(x), dim=0)")),
+        ("R4-input_size_hard_coded",
          _edit("task_3_2", "x = x.flatten(start_dim=1)", "x = x.view(-1, 784)")),
-        ("wrong_hidden_width",
+        ("R4-images_not_flattened",
+         _edit("task_3_2", "        x = x.flatten(start_dim=1)\n", "")),
+        ("R1-wrong_hidden_width",
          _edit("task_3_2", "nn.Linear(512, 1024)", "nn.Linear(512, 512)",
                "nn.Linear(1024, 512)", "nn.Linear(512, 512)")),
+        ("R1-a_leftover_layer",
+         _edit("task_3_2", "        self.linear4 = nn.Linear(512, D_out)\n",
+               "        self.linear4 = nn.Linear(512, D_out)\n"
+               "        self.linear5 = nn.Linear(D_out, D_out)\n")),
     ],
     "task_3_3": [
-        ("signed_instead_of_absolute_mean",
+        ("R6-signed_instead_of_absolute_mean",
          _edit("task_3_3", ".weight.grad.abs().mean()", ".weight.grad.mean()")),
-        ("missing_zero_grad",
+        ("R4-missing_zero_grad",
          _edit("task_3_3", "        optimizer.zero_grad()\n", "")),
-        ("step_outside_the_loop",
+        ("R1-losses_key",
+         _edit("task_3_3", '"loss": []}', '"losses": []}', 'stats["loss"].append',
+               'stats["losses"].append')),
+        ("R2-no_model_train",
+         _edit("task_3_3", "    model.train()\n", "")),
+        ("R3-batches_not_moved",
+         _edit("task_3_3", "        data, target = data.to(device), target.to(device)\n", "")),
+        ("R3-only_the_data_moved",
+         _edit("task_3_3", "data, target = data.to(device), target.to(device)",
+               "data = data.to(device)")),
+        ("R4-zero_grad_only_after_the_step",
+         _edit("task_3_3", "        optimizer.zero_grad()\n", "",
+               "        optimizer.step()\n", "        optimizer.step()\n"
+               "        optimizer.zero_grad()\n")),
+        ("R5-loss_summed_over_the_batch",
+         _edit("task_3_3", "loss = F.nll_loss(output, target)",
+               "loss = F.nll_loss(output, target, reduction='sum')")),
+        ("R6-bias_gradients",
+         _edit("task_3_3", ".weight.grad.abs().mean()", ".bias.grad.abs().mean()")),
+        ("R6-first_three_weight_parameters",
+         _edit("task_3_3",
+               '        for name in ("linear1", "linear2", "linear3"):\n'
+               '            stats[name].append(getattr(model, name).weight.grad.abs().mean()'
+               '.item())\n',
+               '        weights = [p for n, p in model.named_parameters()\n'
+               '                   if n.endswith("weight")]\n'
+               '        for name, w in zip(("linear1", "linear2", "linear3"), weights):\n'
+               '            stats[name].append(w.grad.abs().mean().item())\n')),
+        ("R7-step_outside_the_loop",
          _edit("task_3_3", "        optimizer.step()\n", "",
                '    stats["accuracy"] = correct / seen',
                '    optimizer.step()\n    stats["accuracy"] = correct / seen')),
-        ("accuracy_only_on_logged_batches",
+        ("R8-running_mean_loss",
+         _edit("task_3_3", 'stats["loss"].append(loss.item())',
+               'stats["loss"].append(loss.item() if batch == 0 else\n'
+               '                             (stats["loss"][-1] * batch + loss.item())\n'
+               '                             / (batch + 1))')),
+        ("R9-accuracy_only_on_logged_batches",
          _edit("task_3_3",
                "        correct += (output.argmax(dim=1) == target).sum().item()\n"
                "        seen += len(target)\n"
@@ -202,104 +251,193 @@ WRONG = {
                "        if batch % log_interval == 0:\n"
                "            correct += (output.argmax(dim=1) == target).sum().item()\n"
                "            seen += len(target)\n")),
-        ("accuracy_as_mean_of_batch_accuracies",
+        ("R9-accuracy_as_mean_of_batch_accuracies",
          _edit("task_3_3",
                "correct += (output.argmax(dim=1) == target).sum().item()",
                "correct += (output.argmax(dim=1) == target).float().mean().item()",
                "seen += len(target)", "seen += 1")),
-        ("bias_gradients",
-         _edit("task_3_3", ".weight.grad.abs().mean()", ".bias.grad.abs().mean()")),
-        ("loss_summed_over_the_batch",
-         _edit("task_3_3", "loss = F.nll_loss(output, target)",
-               "loss = F.nll_loss(output, target, reduction='sum')")),
+        ("R9-accuracy_from_a_second_forward_pass",
+         _edit("task_3_3", "correct += (output.argmax(dim=1) == target).sum().item()",
+               "with torch.no_grad():\n"
+               "            correct += (model(data).argmax(dim=1) == target).sum().item()")),
+        ("R10-no_progress_bar",
+         _edit("task_3_3", "    progress = tqdm(loader, leave=False)\n", "",
+               "enumerate(progress)", "enumerate(loader)",
+               "            progress.set_postfix(loss=loss.item())\n",
+               "            pass\n")),
+        ("R10-loss_shown_every_batch",
+         _edit("task_3_3", "        if batch % log_interval == 0:\n"
+                           "            progress.set_postfix(loss=loss.item())\n",
+               "        progress.set_postfix(loss=loss.item())\n")),
     ],
     "task_3_4": [
-        ("loss_averaged_per_batch",
+        ("R5-loss_averaged_per_batch",
          _edit("task_3_4", 'total += F.nll_loss(output, target, reduction="sum").item()',
                "total += F.nll_loss(output, target).item()",
                "return total / seen, correct / seen",
                "return total / len(loader), correct / seen")),
-        ("batch_means_divided_by_samples",
-         _edit("task_3_4", 'total += F.nll_loss(output, target, reduction="sum").item()',
-               "total += F.nll_loss(output, target).item()")),
-        ("accuracy_divided_by_batches",
+        ("R6-accuracy_divided_by_batches",
          _edit("task_3_4", "return total / seen, correct / seen",
                "return total / seen, correct / len(loader)")),
-        ("accuracy_in_percent",
+        ("R1-returns_a_dict",
+         _edit("task_3_4", "return total / seen, correct / seen",
+               'return {"loss": total / seen, "accuracy": correct / seen}')),
+        ("R2-no_model_eval",
+         _edit("task_3_4", "    model.eval()\n", "")),
+        ("R3-gradients_tracked",
+         _edit("task_3_4", "    with torch.no_grad():\n", "    if True:\n")),
+        ("R4-batches_not_moved",
+         _edit("task_3_4", "            data, target = data.to(device), target.to(device)\n",
+               "")),
+        ("R5-batch_means_divided_by_samples",
+         _edit("task_3_4", 'total += F.nll_loss(output, target, reduction="sum").item()',
+               "total += F.nll_loss(output, target).item()")),
+        ("R6-accuracy_in_percent",
          _edit("task_3_4", "return total / seen, correct / seen",
                "return total / seen, 100 * correct / seen")),
-        ("no_eval_mode_no_no_grad",
-         _edit("task_3_4", "    model.eval()\n", "", "    with torch.no_grad():\n",
-               "    if True:\n")),
     ],
     "task_3_5": [
-        ("dead_relus_learn",
+        ("R5-dead_relus_learn",
          _edit("task_3_5", "tf_dead_relu_learns = False", "tf_dead_relu_learns = True")),
-        ("large_derivatives_help_and_overfitting",
-         _edit("task_3_5", "tf_large_derivatives_stabilise = False",
-               "tf_large_derivatives_stabilise = True",
-               "tf_sigmoid_overfits = False", "tf_sigmoid_overfits = True")),
-        ("lower_layers_larger",
+        ("R1-lower_layers_larger",
          _edit("task_3_5", "tf_sigmoid_lower_layers_smaller = True",
                "tf_sigmoid_lower_layers_smaller = False")),
+        ("R2-relu_curves_not_closer",
+         _edit("task_3_5", "tf_relu_curves_closer = True", "tf_relu_curves_closer = False")),
+        ("R3-no_quarter_factor",
+         _edit("task_3_5", "tf_sigmoid_factor_quarter = True",
+               "tf_sigmoid_factor_quarter = False")),
+        ("R4-relu_derivative_false",
+         _edit("task_3_5", "tf_relu_derivative = True", "tf_relu_derivative = False")),
+        ("R6-large_derivatives_help",
+         _edit("task_3_5", "tf_large_derivatives_stabilise = False",
+               "tf_large_derivatives_stabilise = True")),
+        ("R7-sigmoid_overfits",
+         _edit("task_3_5", "tf_sigmoid_overfits = False", "tf_sigmoid_overfits = True")),
+        ("R8-relu_always_fixes",
+         _edit("task_3_5", "tf_relu_always_fixes = False", "tf_relu_always_fixes = True")),
+        ("R9-answer_as_a_string",
+         _edit("task_3_5", "tf_relu_derivative = True", 'tf_relu_derivative = "True"')),
     ],
     "task_3_6": [
-        ("batch_norm_after_the_activation",
+        ("R3-batch_norm_after_the_activation",
          _edit("task_3_6",
                "        if batch_norm:\n            layers.append(nn.BatchNorm1d(width))\n"
                "        layers.append(act())\n",
                "        layers.append(act())\n        if batch_norm:\n"
                "            layers.append(nn.BatchNorm1d(width))\n")),
-        ("depth_counts_the_output_layer",
+        ("R2-depth_counts_the_output_layer",
          _edit("task_3_6", "for _ in range(depth):", "for _ in range(depth - 1):")),
-        ("activation_after_the_output",
+        ("R1-nested_blocks",
+         _edit("task_3_6", "    return nn.Sequential(*layers)",
+               "    step = 3 if batch_norm else 2\n"
+               "    blocks = [nn.Sequential(*layers[i:i + step])\n"
+               "              for i in range(0, len(layers) - 1, step)]\n"
+               "    return nn.Sequential(*blocks, layers[-1])")),
+        ("R2-activation_after_the_output",
          _edit("task_3_6", "    layers.append(nn.Linear(size, out_features))\n",
                "    layers.append(nn.Linear(size, out_features))\n    layers.append(act())\n")),
-        ("kaiming_with_fan_out",
+        ("R2-output_size_hard_coded",
+         _edit("task_3_6", "nn.Linear(size, out_features)", "nn.Linear(size, 10)")),
+        ("R4-xavier_with_activation_gain",
+         _edit("task_3_6", "nn.init.xavier_uniform_(layer.weight)",
+               "nn.init.xavier_uniform_(layer.weight, gain=nn.init.calculate_gain(activation))")),
+        ("R5-kaiming_with_fan_out",
          _edit("task_3_6", 'nonlinearity="relu")', 'mode="fan_out", nonlinearity="relu")')),
-        ("uniform_on_zero_one",
+        ("R6-uniform_on_zero_one",
          _edit("task_3_6", "nn.init.uniform_(layer.weight, -1.0, 1.0)",
                "nn.init.uniform_(layer.weight, 0.0, 1.0)")),
-        ("output_layer_not_initialised",
+        ("R7-output_layer_not_initialised",
          _edit("task_3_6", "    for layer in layers:\n", "    for layer in layers[:-1]:\n")),
-        ("biases_left_at_default",
+        ("R8-biases_left_at_default",
          _edit("task_3_6", "            nn.init.zeros_(layer.bias)\n", "")),
+        ("R9-initialises_batch_norm_weights_too",
+         _edit("task_3_6", "        if isinstance(layer, nn.Linear):\n",
+               "        if isinstance(layer, nn.BatchNorm1d) and init == \"uniform\":\n"
+               "            nn.init.uniform_(layer.weight, -1.0, 1.0)\n"
+               "        if isinstance(layer, nn.Linear):\n")),
     ],
     "task_3_7": [
-        ("last_over_first",
+        ("R1-last_over_first",
          _edit("task_3_7", "return (first / last).item()", "return (last / first).item()")),
-        ("signed_means",
+        ("R1-signed_means",
          _edit("task_3_7", "linears[0].weight.grad.abs().mean()", "linears[0].weight.grad.mean()",
                "linears[-1].weight.grad.abs().mean()", "linears[-1].weight.grad.mean()")),
-        ("old_gradients_not_cleared",
+        ("R3-old_gradients_not_cleared",
          _edit("task_3_7", "    model.zero_grad()\n", "")),
-        ("bias_gradients",
+        ("R1-bias_gradients",
          _edit("task_3_7", "linears[0].weight.grad", "linears[0].bias.grad",
                "linears[-1].weight.grad", "linears[-1].bias.grad")),
-        ("nll_loss_on_logits",
+        ("R2-indexes_the_sequential",
+         _edit("task_3_7", "[m for m in model.modules() if isinstance(m, nn.Linear)]",
+               "[model[0], model[-1]]")),
+        ("R2-first_and_last_weight_parameters",
+         _edit("task_3_7", "first = linears[0].weight.grad.abs().mean()",
+               "weights = [p for n, p in model.named_parameters() if n.endswith('weight')]\n"
+               "    first = weights[0].grad.abs().mean()",
+               "last = linears[-1].weight.grad.abs().mean()",
+               "last = weights[-1].grad.abs().mean()")),
+        ("R4-nll_loss_on_logits",
          _edit("task_3_7", "F.cross_entropy(model(X), y)", "F.nll_loss(model(X), y)")),
+        ("R5-takes_an_optimizer_step",
+         _edit("task_3_7", "    return (first / last).item()",
+               "    torch.optim.SGD(model.parameters(), lr=0.1).step()\n"
+               "    return (first / last).item()")),
     ],
     "task_3_8": [
-        ("standard_deviation_instead_of_variance",
+        ("R3-standard_deviation_instead_of_variance",
          _edit("task_3_8", "h.var().item()", "h.std().item()")),
-        ("variances_used_as_standard_deviations",
+        ("R2-variances_used_as_standard_deviations",
          _edit("task_3_8", '"1/d_in": (1 / width) ** 0.5', '"1/d_in": 1 / width',
                '"xavier": (2 / (width + width)) ** 0.5', '"xavier": 2 / (width + width)',
                '"kaiming": (2 / width) ** 0.5', '"kaiming": 2 / width')),
-        ("variance_before_the_activation",
+        ("R1-includes_the_input_variance",
+         _edit("task_3_8", "    variances = []\n", "    variances = []\n",
+               "        h = torch.randn(n, width)\n",
+               "        h = torch.randn(n, width)\n        variances.append(h.var().item())\n")),
+        ("R2-kaiming_without_the_factor_two",
+         _edit("task_3_8", '"kaiming": (2 / width) ** 0.5', '"kaiming": (1 / width) ** 0.5')),
+        ("R4-variance_before_the_activation",
          _edit("task_3_8",
                "            h = act(h @ W.T)\n            variances.append(h.var().item())",
                "            z = h @ W.T\n            variances.append(z.var().item())\n"
                "            h = act(z)")),
-        ("kaiming_without_the_factor_two",
-         _edit("task_3_8", '"kaiming": (2 / width) ** 0.5', '"kaiming": (1 / width) ** 0.5')),
+        ("R5-linear_layers_with_biases",
+         _edit("task_3_8",
+               "            W = torch.randn(width, width) * std\n            h = act(h @ W.T)\n",
+               "            layer = nn.Linear(width, width)\n"
+               "            nn.init.normal_(layer.weight, 0.0, std)\n"
+               "            h = act(layer(h))\n")),
+        ("R6-uniform_inputs",
+         _edit("task_3_8", "h = torch.randn(n, width)", "h = torch.rand(n, width)")),
+        ("R7-reseeds_inside",
+         _edit("task_3_8", "    variances = []\n",
+               "    torch.manual_seed(0)\n    variances = []\n")),
+        ("R7-numpy_random_draws", """
+def activation_variances(init, activation, depth=5, width=512, n=1024):
+    variance = {"normal_0.01": 1e-4, "normal_0.1": 1e-2, "1/d_in": 1 / width,
+                "xavier": 2 / (2 * width), "kaiming": 2 / width}[init]
+    funcs = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0),
+             "sigmoid": lambda a: 1 / (1 + np.exp(-a))}
+    h = np.random.randn(n, width)
+    out = []
+    for _ in range(depth):
+        W = np.random.randn(width, width) * np.sqrt(variance)
+        h = funcs[activation](h @ W.T)
+        out.append(float(h.var()))
+    return out
+"""),
     ],
     "task_3_9": [
-        ("fraction_of_zero_activations",
+        ("R2-fraction_of_zero_activations",
          _edit("task_3_9", "(h == 0).all(dim=0).float().mean()", "(h == 0).float().mean()")),
-        ("dead_if_zero_for_any_input",
+        ("R2-dead_if_zero_for_any_input",
          _edit("task_3_9", "(h == 0).all(dim=0)", "(h == 0).any(dim=0)")),
-        ("dead_if_mean_preactivation_negative",
+        ("R1-one_entry_per_linear_layer",
+         _edit("task_3_9", "            if isinstance(layer, nn.ReLU):\n",
+               "            if isinstance(layer, nn.Linear):\n",
+               "(h == 0).all(dim=0)", "(h <= 0).all(dim=0)")),
+        ("R2-dead_if_mean_preactivation_negative",
          _edit("task_3_9",
                "        for layer in model:\n            h = layer(h)\n"
                "            if isinstance(layer, nn.ReLU):\n"
@@ -307,9 +445,31 @@ WRONG = {
                "        for layer in model:\n            if isinstance(layer, nn.ReLU):\n"
                "                fractions.append((h.mean(dim=0) < 0).float().mean().item())\n"
                "            h = layer(h)\n")),
-        ("number_of_units_not_fraction",
+        ("R2-strictly_negative_preactivations",
+         _edit("task_3_9",
+               "        for layer in model:\n            h = layer(h)\n"
+               "            if isinstance(layer, nn.ReLU):\n"
+               "                fractions.append((h == 0).all(dim=0).float().mean().item())\n",
+               "        for layer in model:\n            if isinstance(layer, nn.ReLU):\n"
+               "                fractions.append((h < 0).all(dim=0).float().mean().item())\n"
+               "            h = layer(h)\n")),
+        ("R3-number_of_units_not_fraction",
          _edit("task_3_9", "(h == 0).all(dim=0).float().mean()",
                "(h == 0).all(dim=0).float().sum()")),
+        ("R4-preactivations_of_linear_layers", """
+def dead_relu_fraction(model, X):
+    result = []
+    layers = list(model)
+    h = X
+    with torch.no_grad():
+        for k, layer in enumerate(layers):
+            out = layer(h)
+            if isinstance(layer, nn.Linear) and k + 1 < len(layers) \\
+                    and isinstance(layers[k + 1], nn.ReLU):
+                result.append(float((out <= 0).all(0).sum()) / out.shape[1])
+            h = out
+    return result
+"""),
     ],
 }
 
@@ -379,9 +539,24 @@ class ANN_relu(nn.Module):
             h = layer(h).clamp(min=0)
         return torch.log_softmax(self.linear4(h), dim=-1)
 """),
+        ("layers_registered_last_first", """
+class ANN_relu(nn.Module):
+    def __init__(self, D_in, D_out):
+        super().__init__()
+        self.linear4 = nn.Linear(512, D_out)
+        self.linear3 = nn.Linear(1024, 512)
+        self.linear2 = nn.Linear(512, 1024)
+        self.linear1 = nn.Linear(D_in, 512)
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        for layer in [self.linear1, self.linear2, self.linear3]:
+            x = torch.relu(layer(x))
+        return self.linear4(x).log_softmax(1)
+"""),
     ],
     "task_3_3": [
-        ("zero_grad_at_the_end_and_numpy", """
+        ("model_zero_grad_numpy_and_description", """
 def train_epoch(model, loader, optimizer, device, log_interval=100):
     model.train()
     grads = {"linear1": [], "linear2": [], "linear3": []}
@@ -389,6 +564,7 @@ def train_epoch(model, loader, optimizer, device, log_interval=100):
     bar = tqdm(enumerate(loader), total=len(loader), desc="epoch")
     for i, (x, y) in bar:
         x, y = x.to(device), y.to(device)
+        model.zero_grad()
         log_probs = model(x)
         loss = F.nll_loss(log_probs, y)
         loss.backward()
@@ -396,11 +572,10 @@ def train_epoch(model, loader, optimizer, device, log_interval=100):
             g = getattr(model, name).weight.grad.detach().cpu().numpy()
             grads[name].append(float(np.mean(np.abs(g))))
         optimizer.step()
-        model.zero_grad()
         losses.append(float(loss))
         n_correct += int((log_probs.argmax(1) == y).sum())
         n_seen += y.shape[0]
-        if i % log_interval == 0:
+        if (i + 1) % log_interval == 0:
             bar.set_description(f"loss {loss.item():.3f}")
     return {**grads, "loss": losses, "accuracy": n_correct / n_seen}
 """),
@@ -518,6 +693,11 @@ def make_mlp(depth, width, activation, in_features=64, out_features=10, batch_no
                 m.bias.zero_()
     return model
 """),
+        ("weights_by_number_of_dimensions", _edit(
+            "task_3_6",
+            "    for layer in layers:\n        if isinstance(layer, nn.Linear):\n",
+            "    for layer in layers:\n        weight = getattr(layer, \"weight\", None)\n"
+            "        if weight is not None and weight.dim() == 2:\n")),
     ],
     "task_3_7": [
         ("autograd_grad_with_sum", """
@@ -538,22 +718,15 @@ def gradient_ratio(model, X, y):
     last = np.abs(linear[-1].weight.grad.numpy()).mean()
     return float(first / last)
 """),
+        ("two_dimensional_parameters_and_tensor_result", """
+def gradient_ratio(model, X, y):
+    model.zero_grad(set_to_none=True)
+    F.cross_entropy(model(X), y).backward()
+    matrices = [p.grad for p in model.parameters() if p.dim() == 2]
+    return matrices[0].abs().mean() / matrices[-1].abs().mean()
+"""),
     ],
     "task_3_8": [
-        ("numpy_random_weights", """
-def activation_variances(init, activation, depth=5, width=512, n=1024):
-    variance = {"normal_0.01": 1e-4, "normal_0.1": 1e-2, "1/d_in": 1 / width,
-                "xavier": 2 / (2 * width), "kaiming": 2 / width}[init]
-    funcs = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0),
-             "sigmoid": lambda a: 1 / (1 + np.exp(-a))}
-    h = np.random.randn(n, width)
-    out = []
-    for _ in range(depth):
-        W = np.random.randn(width, width) * np.sqrt(variance)
-        h = funcs[activation](h @ W.T)
-        out.append(float(h.var()))
-    return out
-"""),
         ("linear_layers_and_biased_variance", """
 def activation_variances(init, activation, depth=5, width=512, n=1024):
     act = {"tanh": nn.Tanh(), "relu": nn.ReLU(), "sigmoid": nn.Sigmoid()}[activation]
@@ -574,21 +747,31 @@ def activation_variances(init, activation, depth=5, width=512, n=1024):
         result.append(x.var(correction=0).item())
     return torch.tensor(result)
 """),
+        ("torch_normal_without_transpose", """
+def activation_variances(init, activation, depth=5, width=512, n=1024):
+    scales = {"normal_0.01": 0.01, "normal_0.1": 0.1, "1/d_in": width ** -0.5,
+              "xavier": (1 / width) ** 0.5, "kaiming": (2 / width) ** 0.5}
+    functions = {"tanh": torch.tanh, "relu": F.relu, "sigmoid": torch.sigmoid}
+    h = torch.randn(n, width)
+    variances = []
+    for _ in range(depth):
+        W = torch.normal(0.0, scales[init], size=(width, width))
+        h = functions[activation](h @ W)
+        variances.append(float(torch.var(h)))
+    return variances
+"""),
     ],
     "task_3_9": [
-        ("preactivations_never_positive", """
+        ("relu_inputs_never_positive", """
 def dead_relu_fraction(model, X):
-    result = []
-    layers = list(model)
-    h = X
+    inputs = []
+    hooks = [m.register_forward_pre_hook(lambda mod, args: inputs.append(args[0]))
+             for m in model if isinstance(m, nn.ReLU)]
     with torch.no_grad():
-        for k, layer in enumerate(layers):
-            out = layer(h)
-            if isinstance(layer, nn.Linear) and k + 1 < len(layers) \\
-                    and isinstance(layers[k + 1], nn.ReLU):
-                result.append(float((out <= 0).all(0).sum()) / out.shape[1])
-            h = out
-    return result
+        model(X)
+    for hook in hooks:
+        hook.remove()
+    return [float((a <= 0).all(dim=0).sum()) / a.shape[1] for a in inputs]
 """),
         ("forward_hooks", """
 def dead_relu_fraction(model, X):

@@ -21,6 +21,7 @@ once, and ``--require-sandbox`` makes it refuse to run.
 import json
 import os
 import shutil
+import site
 import signal
 import subprocess
 import sys
@@ -29,13 +30,16 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from .kernel import START_LOG
 from .limits import Limits, memory_cgroup
 from .mounts import MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, unmount
 
 UID_BASE, UID_SLOTS = 61000, 512
 SOCKET_ROOT = Path("/run/nncourse")
 CLEAN_ENV_KEYS = ("LANG", "LC_ALL", "TZ")
-REPO = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
+GRADER = Path(__file__).resolve().parents[1]   # the grader package
+REPO = GRADER.parent                            # the folder that holds it: hidden
+LAST_WORDS = 200   # characters of a dead kernel's start log quoted in the grader's error
 
 
 class SandboxUnavailable(RuntimeError):
@@ -53,6 +57,8 @@ def full_isolation_available():
 def sandbox_env(workdir):
     """The whole environment a kernel sees: nothing of the grader's."""
     env = {k: os.environ[k] for k in CLEAN_ENV_KEYS if k in os.environ}
+    # a user-site install (pip install --user) is found through HOME, which is replaced
+    env["PYTHONUSERBASE"] = os.environ.get("PYTHONUSERBASE") or site.getuserbase()
     env.update(HOME=workdir, PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
                OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MPLBACKEND="Agg", PYTHONHASHSEED="0", IPYTHONDIR=f"{workdir}/.ipython",
@@ -69,17 +75,20 @@ def sandbox_env(workdir):
 class Zygote:
     """Owns one warm factory process; ``spawn`` returns the pid of a fresh locked kernel."""
 
-    def __init__(self, preload=("numpy",), slot=0, limits=None, hide=(), isolate=None):
+    def __init__(self, preload=("numpy",), slot=0, limits=None, hide=(), isolate=None,
+                 python=None):
+        """``python``: the interpreter of the kernels (default: this process's)."""
         self.slot, self.limits = slot, limits or Limits()
         self.isolate = full_isolation_available() if isolate is None else isolate
         self._uid_lock = None
         self.uid = self._claim_uid(slot) if self.isolate else os.getuid()
         self.cgroup = memory_cgroup(self.uid, self.limits.memory_mb) if self.isolate else None
-        self.hide = sorted({str(Path(p).resolve()) for p in hide} | _default_hidden())
+        self.hide = sorted({os.path.realpath(p) for p in {*hide, *_default_hidden()}})
+        self.secrets = _secrets()
         env = sandbox_env(tempfile.gettempdir())
         env["PYTHONPATH"] = str(REPO)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox", *preload], env=env, cwd="/",
+            [python or sys.executable, "-m", "grader.sandbox", *preload], env=env, cwd="/",
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self._ask({"ping": True})  # returns once the libraries are imported
 
@@ -134,9 +143,29 @@ class Zygote:
             os.chown(connection_file, self.uid, self.uid)
         reply = self._ask({"connection_file": str(connection_file), "uid": self.uid,
                            "cgroup": self.cgroup,
-                           "isolate": self.isolate, "hide": self.hide,
+                           "isolate": self.isolate, "hide": self.hide, "secrets": self.secrets,
                            "limits": asdict(self.limits)})
         return reply["pid"]
+
+    @staticmethod
+    def start_log(socket_dir) -> str:
+        """The last lines a kernel wrote before it was ready ("" if none): why it died."""
+        try:
+            fd = os.open(Path(socket_dir) / START_LOG, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return ""
+        with os.fdopen(fd, "rb") as handle:
+            size = os.fstat(fd).st_size
+            handle.seek(max(0, size - 4096))
+            lines = [line.strip() for line in
+                     handle.read(4096).decode(errors="replace").splitlines() if line.strip()]
+        words = []
+        for line in reversed(lines):   # the last lines name the error; as many as fit
+            if words and sum(len(w) + 3 for w in words) + len(line) > LAST_WORDS:
+                break
+            words.insert(0, line)
+        text = " | ".join(words)
+        return text if len(text) <= LAST_WORDS else "..." + text[-LAST_WORDS:]
 
     def sweep(self, pid=None):
         """Kill a kernel and everything it started, even daemons that left its group."""
@@ -161,9 +190,24 @@ class Zygote:
             self._uid_lock.close()
 
 
+def _secrets():
+    """Folders whose content must never be seen by a kernel, even where they lie inside a
+    Python installation that is mapped back: the specs (hidden checks, expected values) and
+    the instructor's solutions."""
+    folders = [GRADER / "specs", REPO / "solutions",
+               *(Path(p) for p in os.environ.get("NNCOURSE_SPECS", "").split(os.pathsep) if p)]
+    return sorted({os.path.realpath(f) for f in folders if f.is_dir()})
+
+
 def _default_hidden():
+    """Home folders, and the repository the grader runs from. A grader installed into
+    site-packages (not editable) has no repository: hiding its folder would hide the
+    libraries; its specs are covered all the same (``_secrets``)."""
     homes = {"/root", "/home", str(Path.home())}
-    return {str(REPO)} | {h for h in homes if Path(h).exists()}
+    installed = {os.path.realpath(p) for p in [*site.getsitepackages(),
+                                               site.getusersitepackages()]}
+    repo = set() if os.path.realpath(REPO) in installed else {str(REPO)}
+    return repo | {h for h in homes if Path(h).exists()}
 
 
 def _signal_group(pid):

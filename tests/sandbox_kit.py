@@ -1,9 +1,11 @@
 """Helpers for the sandbox tests: Python installations in unusual places, and cells run in a
 kernel forked straight from a ``Zygote`` (the grader's own start path, without a spec)."""
 import asyncio
+import queue
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ VERSION = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 @dataclass
 class Cell:
-    status: str   # "ok" or "error"
+    status: str   # "ok" or "error" (the last cell run if the kernel died)
     stdout: str
     error: str    # "Name: message" of the exception the cell raised, if any
 
@@ -49,8 +51,17 @@ async def _run(zygote, codes, timeout):
         kc, cells = session.client.kc, []
         for code in codes:
             msg_id, out, error = kc.execute(code), [], ""
+            deadline = time.monotonic() + timeout
             while True:
-                msg = await kc.get_iopub_msg(timeout=timeout)
+                try:
+                    msg = await kc.get_iopub_msg(timeout=0.2)
+                except queue.Empty:
+                    if not await session.client.km.is_alive():
+                        error = "(the kernel died)"
+                        break
+                    if time.monotonic() > deadline:
+                        raise
+                    continue
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
                 kind, content = msg["msg_type"], msg["content"]
@@ -61,6 +72,8 @@ async def _run(zygote, codes, timeout):
                 elif kind == "status" and content["execution_state"] == "idle":
                     break
             cells.append(Cell("error" if error else "ok", "".join(out), error))
+            if error == "(the kernel died)":
+                break
         return cells
     finally:
         await session.stop()

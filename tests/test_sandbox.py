@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.runner import KernelSession
-from grader.sandbox import REPO, Limits, Zygote, full_isolation_available
+from grader.sandbox import REPO, Limits, Zygote, full_isolation_available, mounts
 from sandbox_kit import removing, run_cells, user_site_with_our_libraries, \
     venv_with_our_libraries
 
@@ -200,3 +200,14 @@ def test_kernel_stderr_at_start_reaches_the_error(zygotes):
         made.close()
     assert "Kernel died before replying to kernel_info" in str(info.value)
     assert "PermissionError" in str(info.value)
+
+
+def test_only_the_installation_is_mapped_back():
+    """Never a path that holds a hidden folder or a private one: /, a script's folder /tmp
+    on sys.path, /var, the repository root; a venv under /tmp or in the repository is fine."""
+    repo = "/srv/course"
+    paths = ["/", "/tmp", "/var", repo, f"{repo}/.venv/lib/python3.11/site-packages",
+             "/tmp/venv", "/usr/lib/python3.11"]
+    planned = [path for path, _ in mounts.plan_map_back(paths, ["/root", "/home", repo])]
+    assert planned == ["/tmp/venv", "/usr/lib/python3.11",
+                       f"{repo}/.venv/lib/python3.11/site-packages"]

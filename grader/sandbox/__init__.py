@@ -18,6 +18,7 @@ Lock-down of a kernel (when running as root, on Linux):
 Without root only the resource limits and a private process group apply; the grader says so
 once, and ``--require-sandbox`` makes it refuse to run.
 """
+import functools
 import json
 import os
 import shutil
@@ -31,7 +32,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .kernel import START_LOG
-from .limits import Limits, memory_cgroup
+from . import syscalls
+from .limits import Limits, MemoryGroup
 from .mounts import MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, unmount
 
 UID_BASE, UID_SLOTS = 61000, 512
@@ -46,11 +48,31 @@ class SandboxUnavailable(RuntimeError):
     """Full isolation was required but this machine or user cannot provide it."""
 
 
-def full_isolation_available():
-    """Root on Linux with mount and network namespaces (checked once per process)."""
+def full_isolation_available() -> bool:
+    """Root on Linux with mount, network and IPC namespaces (checked once per process).
+
+    The grader's commands call this once before grading; it also says, once, which of the
+    protections that do not need root are missing here (the seccomp filter)."""
+    global _warned
+    if not _warned:
+        _warned = True
+        missing = syscalls.build_filter()[1]
+        if missing:
+            print(f"warning: kernels run without their seccomp filter ({missing}): user "
+                  "namespaces, AF_VSOCK/netlink sockets and keyrings stay reachable",
+                  file=sys.stderr)
+    return _namespaces_work()
+
+
+_warned = False
+
+
+@functools.cache
+def _namespaces_work() -> bool:
     if os.geteuid() != 0 or not sys.platform.startswith("linux"):
         return False
-    probe = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "--net", "--mount", "--ipc", "true"],
+                           capture_output=True)
     return probe.returncode == 0
 
 
@@ -79,10 +101,11 @@ class Zygote:
                  python=None):
         """``python``: the interpreter of the kernels (default: this process's)."""
         self.slot, self.limits = slot, limits or Limits()
-        self.isolate = full_isolation_available() if isolate is None else isolate
+        self.isolate = _namespaces_work() if isolate is None else isolate
         self._uid_lock = None
         self.uid = self._claim_uid(slot) if self.isolate else os.getuid()
-        self.cgroup = memory_cgroup(self.uid, self.limits.memory_mb) if self.isolate else None
+        self.memory = MemoryGroup.create(self.uid, self.limits.memory_mb) \
+            if self.isolate else None
         self.hide = sorted({os.path.realpath(p) for p in {*hide, *_default_hidden()}})
         self.secrets = _secrets()
         env = sandbox_env(tempfile.gettempdir())
@@ -90,7 +113,17 @@ class Zygote:
         self.process = subprocess.Popen(
             [python or sys.executable, "-m", "grader.sandbox", *preload], env=env, cwd="/",
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._ask({"ping": True})  # returns once the libraries are imported
+        # returns once the libraries are imported
+        self.seccomp_missing = self._ask({"ping": True}).get("seccomp_missing")
+
+    @property
+    def cgroup(self) -> str | None:
+        """The memory cgroup the next kernel joins (None without one)."""
+        return self.memory.path if self.memory else None
+
+    def memory_usage(self) -> int | None:
+        """Bytes charged to the slot's memory cgroup now (None without one)."""
+        return self.memory.usage() if self.memory else None
 
     def _claim_uid(self, slot):
         """A sandbox uid no other grader on this machine is using: kernels of one uid share
@@ -141,6 +174,8 @@ class Zygote:
     def spawn(self, connection_file):
         if self.isolate:
             os.chown(connection_file, self.uid, self.uid)
+        if self.memory:   # nothing a previous kernel left may count against this one
+            self.memory.ready()
         reply = self._ask({"connection_file": str(connection_file), "uid": self.uid,
                            "cgroup": self.cgroup,
                            "isolate": self.isolate, "hide": self.hide, "secrets": self.secrets,
@@ -186,6 +221,8 @@ class Zygote:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if self.memory:
+            self.memory.close()
         if self._uid_lock is not None:
             self._uid_lock.close()
 
@@ -275,4 +312,4 @@ class ForkedProcess:
 
 
 __all__ = ["Limits", "SandboxUnavailable", "Zygote", "ForkedProcess", "full_isolation_available",
-           "kill_user_processes", "memory_cgroup", "sandbox_env"]
+           "kill_user_processes", "MemoryGroup", "sandbox_env"]

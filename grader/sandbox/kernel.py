@@ -7,12 +7,13 @@ import sys
 import traceback
 import warnings
 
-from . import mounts
+from . import mounts, syscalls
 from .limits import apply_rlimits
 
 PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
 START_LOG = "start.log"   # in the kernel's socket folder: what it said before it died
 LOG_FD = 3
+_SYSCALL_FILTER = None     # built once by the zygote, loaded by each kernel
 
 
 def _drop_privileges(uid):
@@ -76,7 +77,8 @@ def _lock_down(request: dict) -> str:
         with open(os.path.join(request["cgroup"], "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))
     if request["isolate"]:
-        workdir = mounts.isolate(request["hide"], request.get("secrets", []), limits, uid)
+        workdir = mounts.isolate(request["hide"], request.get("secrets", []),
+                                 os.path.dirname(request["connection_file"]), limits, uid)
     else:  # inside the kernel's socket folder, which the grader removes afterwards
         workdir = os.path.join(os.path.dirname(request["connection_file"]), "work")
         os.makedirs(workdir)
@@ -84,6 +86,8 @@ def _lock_down(request: dict) -> str:
     apply_rlimits(limits)
     if request["isolate"]:
         _drop_privileges(uid)
+    if _SYSCALL_FILTER is not None:   # last: nothing after this needs a refused call
+        _SYSCALL_FILTER.load()
     return workdir
 
 
@@ -108,6 +112,19 @@ def _serve(request: dict, workdir: str) -> None:
     app.start()
 
 
+def _loads(rules) -> bool:
+    """Whether a process can load the filter (tried once, in a child that exits)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            mounts.check(mounts._libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
+            rules.load()
+            os._exit(0)
+        finally:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
 def zygote_main(preload):
     """Import the libraries once, then fork one kernel per request read from stdin."""
     import importlib
@@ -126,11 +143,15 @@ def zygote_main(preload):
         importlib.import_module(module)
     if "matplotlib" in sys.modules:
         import matplotlib.pyplot  # noqa: F401  (font cache built here, once)
+    global _SYSCALL_FILTER
+    _SYSCALL_FILTER, missing = syscalls.build_filter()
+    if _SYSCALL_FILTER is not None and not _loads(_SYSCALL_FILTER):
+        _SYSCALL_FILTER, missing = None, "this Linux kernel refused the seccomp filter"
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("ping"):
-            reply = {"pong": True}
+            reply = {"pong": True, "seccomp_missing": missing}
         else:
             pid = os.fork()
             if pid == 0:

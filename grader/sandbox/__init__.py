@@ -57,7 +57,7 @@ from pathlib import Path
 
 from . import syscalls
 from .kernel import START_LOG
-from .limits import Limits, MemoryGroup
+from .limits import Limits, MemoryGroup, memory_controller
 from .mounts import MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, unmount
 
 UID_BASE, UID_SLOTS = 61000, 512
@@ -84,6 +84,10 @@ def full_isolation_available() -> bool:
         if missing:
             print(f"warning: kernels run without their seccomp filter ({missing}): user "
                   "namespaces, AF_VSOCK/netlink sockets and keyrings stay reachable",
+                  file=sys.stderr)
+        if _namespaces_work() and not memory_controller():
+            print("warning: no memory cgroup controller: a kernel's memory is limited per "
+                  "process (address space) only, not for the kernel and its children together",
                   file=sys.stderr)
     return _namespaces_work()
 

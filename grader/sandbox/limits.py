@@ -24,6 +24,13 @@ LEFTOVER_BYTES = 16 * 2**20
 SETTLE_SECONDS = 3.0   # a dead kernel's IPC namespace is freed after it (0.2-0.8 s for 1.5 GB)
 
 
+def memory_controller() -> bool:
+    """Whether this machine has a cgroup memory controller (v2 or v1) to put kernels in."""
+    v2 = CGROUP_ROOT / "cgroup.controllers"
+    return ("memory" in v2.read_text().split()) if v2.exists() else \
+        (CGROUP_ROOT / "memory").is_dir()
+
+
 class MemoryGroup:
     """A memory cgroup for all processes of one sandbox uid, so that a kernel and the
     processes it forks together stay within ``memory_mb`` (RLIMIT_AS bounds each process on

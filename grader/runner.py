@@ -88,8 +88,10 @@ class QuickClient(AsyncKernelClient):
             try:
                 reply = await self.shell_channel.get_msg(timeout=0.5)
             except Exception:  # queue.Empty: not answering yet
-                if not await self.parent.is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info") from None
+                if not await self.parent.is_alive():  # say why, from the kernel's start log
+                    words = self.parent.zygote.start_log(self.parent.socket_dir)
+                    raise RuntimeError("Kernel died before replying to kernel_info"
+                                       + (f"; its last words: {words}" if words else "")) from None
                 continue
             if reply["msg_type"] != "kernel_info_reply":
                 continue

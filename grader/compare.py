@@ -28,7 +28,8 @@ def describe(value):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if value is None:
         return "None"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
 def _show(value, limit=120):
@@ -75,8 +76,9 @@ def plain_numbers(value):
 
 
 def _match_like(actual, like, subject):
-    actual = plain_scalar(actual)
     kind = like.kind
+    if kind not in ("ndarray", "tensor"):   # an array or tensor is judged as what it is
+        actual = plain_scalar(actual)
     if kind == "ndarray" and not isinstance(actual, np.ndarray):
         return [f"{subject} is {describe(actual)}, expected a NumPy array"]
     if kind == "tensor" and not isinstance(actual, Tensor):
@@ -102,8 +104,10 @@ def _match_like(actual, like, subject):
 def _shape_dtype(array, shape, dtype, subject):
     if shape is not None and tuple(array.shape) != tuple(shape):
         return [f"{subject} has shape {tuple(array.shape)}, expected {tuple(shape)}"]
-    if dtype and array.dtype.kind not in _KINDS.get(dtype, dtype):
+    if dtype in _KINDS and array.dtype.kind not in _KINDS[dtype]:
         return [f"{subject} has dtype {array.dtype}, expected a {dtype} dtype"]
+    if dtype and dtype not in _KINDS and array.dtype != np.dtype(dtype):  # e.g. "float64"
+        return [f"{subject} has dtype {array.dtype}, expected {dtype}"]
     return []
 
 

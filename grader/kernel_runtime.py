@@ -68,9 +68,14 @@ def describe_error(error, cell_file):
     if isinstance(error, SyntaxError) and error.filename == cell_file:
         lines.append(error.lineno)
     kind = type(error)
+    # whose the error is: the innermost frame that is the student's cell or a probe decides
+    # (an error raised in a library called by a probe is the probe's: what the student's
+    # code returned did not fit)
+    owner = next((f.filename for f in reversed(frames)
+                  if f.filename == cell_file or _probe_file(f.filename)), None)
     return {"type": _safe_text(getattr(kind, "__name__", "Exception"), 80),
             "message": _safe_text(error), "line": lines[-1] if lines else None,
-            "in_check": bool(frames) and _probe_file(frames[-1].filename)}
+            "in_check": owner is not None and owner != cell_file}
 
 
 def _compile(source, filename, transform):

@@ -240,12 +240,17 @@ def _stop_watch():
 def _track(zygote):
     """Remember the kernels and socket folders of ``zygote``, to clean up after a SIGTERM
     that arrives in the middle of a submission."""
-    spawn, socket_dir, remove = zygote.spawn, zygote.socket_dir, zygote.remove_socket_dir
+    spawn, sweep = zygote.spawn, zygote.sweep
+    socket_dir, remove = zygote.socket_dir, zygote.remove_socket_dir
 
     def tracked_spawn(connection_file):
         pid = spawn(connection_file)
         _kernels.add(pid)
         return pid
+
+    def tracked_sweep(pid=None):
+        sweep(pid)
+        _kernels.discard(pid)       # killed: its pid may be reused by anyone now
 
     def tracked_socket_dir():
         path = socket_dir()
@@ -256,22 +261,22 @@ def _track(zygote):
         remove(path)
         _socket_dirs.discard(Path(path))
 
-    zygote.spawn, zygote.socket_dir = tracked_spawn, tracked_socket_dir
-    zygote.remove_socket_dir = tracked_remove
+    zygote.spawn, zygote.sweep = tracked_spawn, tracked_sweep
+    zygote.socket_dir, zygote.remove_socket_dir = tracked_socket_dir, tracked_remove
+
+
+def _parent(pid):
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _children():
     """Our child processes: the zygote (also while it is still starting)."""
-    me, found = os.getpid(), []
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
-                found.append(int(entry.name))
-    return found
+    me = os.getpid()
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()
+            and _parent(e.name) == me] if Path("/proc").is_dir() else []
 
 
 def _worker_stop(signum, frame):
@@ -281,13 +286,17 @@ def _worker_stop(signum, frame):
     try:
         from .sandbox import Zygote
         zygote = getattr(_worker, "zygote", None)
+        if zygote is not None:
+            # each kernel leads a process group of its own; killed while its parent is
+            # still the zygote, so that a pid reused by someone else is never touched
+            for pid in list(_kernels):
+                if _parent(pid) == zygote.process.pid:
+                    _kill(os.killpg, pid)
         pids = set(_children())
         if zygote is not None and zygote.process.poll() is None:
             pids.add(zygote.process.pid)
         for pid in pids:
             _kill(os.kill, pid)
-        for pid in list(_kernels):           # each kernel leads its own process group
-            _kill(os.killpg, pid)
         if zygote is not None and zygote.isolate:
             deadline = time.monotonic() + 1.0
             while _kill_uid(zygote.uid) and time.monotonic() < deadline:

@@ -35,12 +35,15 @@ next run grades exactly what has no final result.
 **The executor seam.** Grading jobs go through a pool object (``LocalPool`` here: spawned
 worker processes, each holding a warm ``Grader``). ``grade_all`` uses only:
 
-    pool = make_pool()                 # LocalPool(jobs, options)
+    pool = make_pool()                 # LocalPool(jobs, options): workers start on demand
+    pool.jobs                          # how many submissions may be in flight at once
     future = pool.submit(fn, *args)    # fn: a module-level function of this module
-    done = pool.wait(futures, timeout) # the futures that are done (concurrent.futures-like)
+    done = pool.wait(futures, timeout) # the futures that are done (concurrent.futures-like:
+                                       # future.result() returns or raises)
     pool.stop()                        # now: workers and their kernels killed, nothing written
     pool.close()                       # normal end
-    pool.Broken                        # the exception a future raises when a worker died
+    pool.Broken                        # what future.result() raises when a worker died (the
+                                       # in-flight submissions are retried in a new pool)
 
 The jobs are ``_preflight(numbers) -> problem | None``, ``_ready() -> problem | None`` and
 ``_grade(path, number, name) -> SubmissionResult``; they run in a worker whose ``Grader``
@@ -747,8 +750,17 @@ def _interrupted(run, todo):
     left = len(todo) - run.graded_now
     run.console.err(f"interrupted ({name}): {run.graded_now} submission(s) graded in this run "
                     f"and kept, {left} not graded; run the same command again to grade "
-                    "the rest")
+                    "the rest:")
+    run.console.err(f"  {rerun_command()}")
     return 128 + run.stop.signum
+
+
+def rerun_command():
+    """The command line of this run, to paste (the same command grades what is left)."""
+    import shlex
+    argv = sys.argv[1:] if sys.argv and sys.argv[0].endswith(("__main__.py", "grader")) \
+        else ["grade", "..."]
+    return shlex.join(["python", "-m", "grader", *argv])
 
 
 def _summary(items, superseded, run):
@@ -826,7 +838,8 @@ def run(args):
         return _run(args, console, stop)
     except Interrupted as interrupted:
         console.err(f"interrupted ({signal.Signals(interrupted.signum).name}) before grading "
-                    "finished; run the same command again")
+                    "finished; run the same command again:")
+        console.err(f"  {rerun_command()}")
         return 128 + interrupted.signum
     finally:
         stop.restore()

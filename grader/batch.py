@@ -804,6 +804,11 @@ def _summary(items, superseded, run):
 # ---------------------------------------------------------------- command line
 
 def add_arguments(parser):
+    parser.epilog = ("Ends with one summary line. Exit status: 0 every submission graded or "
+                     "rejected for its own fault; 1 a grader failure (run the same command "
+                     "again) or a failed preflight; 2 bad arguments, an unusable output folder "
+                     "or LMS file, or no .ipynb found; 130/143 interrupted (SIGINT/SIGTERM). "
+                     "A rerun grades only what has no final result.")
     parser.add_argument("paths", nargs="+", type=Path, metavar="SUBMISSION",
                         help="a submitted .ipynb file, a folder of them (searched "
                              "recursively), or an LMS download (zip or unpacked folder)")

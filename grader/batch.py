@@ -32,55 +32,33 @@ print tracebacks there); the main process alone decides. Only results that came 
 before the signal are written; a grader failure is recorded as such (never as final), so the
 next run grades exactly what has no final result.
 
-**The executor seam.** Grading jobs go through a pool object (``LocalPool`` here: spawned
-worker processes, each holding a warm ``Grader``). ``grade_all`` uses only:
-
-    pool = make_pool()                 # LocalPool(jobs, options): workers start on demand
-    pool.jobs                          # how many submissions may be in flight at once
-    future = pool.submit(fn, *args)    # fn: a module-level function of this module
-    done = pool.wait(futures, timeout) # the futures that are done (concurrent.futures-like:
-                                       # future.result() returns or raises)
-    pool.stop()                        # now: workers and their kernels killed, nothing written
-    pool.close()                       # normal end
-    pool.Broken                        # what future.result() raises when a worker died (the
-                                       # in-flight submissions are retried in a new pool)
-
-The jobs are ``_preflight(numbers) -> problem | None``, ``_ready() -> problem | None`` and
-``_grade(path, number, name) -> SubmissionResult``; they run in a worker whose ``Grader``
-was made by ``_init_worker(counter, options)``. Workers never write results: the main
-process annotates (``annotate``) and writes each one, so a backend on other machines needs
-no shared output folder.
+**The executor seam** is ``pool.py``: grading jobs go to a pool object (``LocalPool``:
+spawned worker processes of this machine, each holding a warm ``Grader``), made in one place
+(``_grade_todo``); ``_preflight_on`` and ``_dispatch`` use only its interface. Workers
+never write results: the main process annotates (``annotate``) and writes each one, so a
+backend on other machines needs no shared output folder.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import multiprocessing
 import os
 import signal
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import report
 from .collect import (Item, collect, find_notebooks, from_ingest,  # noqa: F401 (collect:
                       is_lms_download, mark_superseded)             # for callers of batch)
 from .constants import NOTEBOOKS, PARTIAL_SANDBOX
+from .pool import SIGNALS, LocalPool, file_hash, job_grade, job_preflight, job_ready
 from .result import Status, Student, SubmissionResult
 from .sandbox import Limits, full_isolation_available
 from .specs import available
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
-PREFLIGHT_SECONDS = 60.0      # a kernel start and an imports cell; generous under load
-STOP_SECONDS = 1.5            # how long a stopping worker may take before it is killed
 NAME_FLAG = "file name does not match"
 
 
@@ -179,286 +157,6 @@ class StopSignals:
             raise Interrupted(signum)
 
 
-@contextmanager
-def children_ignore_signals():
-    """Start processes with SIGINT and SIGTERM ignored, without losing one meant for us.
-
-    A spawned worker inherits ignored signals across exec, so Python never installs its
-    KeyboardInterrupt handler there (a Ctrl-C while it imports would print a traceback). The
-    signals are blocked meanwhile: Linux keeps a blocked signal pending even while it is
-    ignored, and it reaches our handler when the mask is restored. Threads started here (the
-    pool's) keep them blocked, so a signal always goes to the main thread."""
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-    old = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-
-
-# ---------------------------------------------------------------- worker process
-
-_worker = None          # this worker's Grader
-_worker_error = None    # why it could not be made
-_kernels: set[int] = set()        # kernel pids this worker's zygote forked (process groups)
-_socket_dirs: set[Path] = set()   # their socket folders (tmpfs mounts under the sandbox)
-
-
-def _init_worker(counter, options):
-    """Make this worker's Grader. The worker starts with SIGINT and SIGTERM ignored and
-    blocked (``children_ignore_signals``). SIGINT stays ignored: the main process decides,
-    and the zygote inherits it (a Ctrl-C to the process group must not print tracebacks
-    there). SIGTERM, by which the main process stops us, goes to a thread of its own that
-    waits for it: a Python handler would only run once the main thread returns to Python,
-    and an idle worker sits in a blocking read of its job queue."""
-    global _worker, _worker_error
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _worker_stop)
-    threading.Thread(target=_stop_watch, name="nncourse-stop", daemon=True).start()
-    # while the zygote starts, SIGTERM goes to the handler (no other thread is running that
-    # could take it, and the zygote must not inherit it blocked: its kernels would too)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-    with counter.get_lock():
-        slot = counter.value
-        counter.value += 1
-    try:
-        from .grade import Grader
-        _worker = Grader(slot=slot, **options)
-    except Exception as error:   # reported by the preflight, and for each job it gets
-        _worker_error = f"{type(error).__name__}: {error}"
-    else:
-        _track(_worker.zygote)
-    # from here on only the stop thread takes SIGTERM (threads started later, such as zmq's,
-    # inherit the block)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-
-
-def _stop_watch():
-    signal.sigwait({signal.SIGTERM})
-    _worker_stop(signal.SIGTERM, None)
-
-
-def _track(zygote):
-    """Remember the kernels and socket folders of ``zygote``, to clean up after a SIGTERM
-    that arrives in the middle of a submission."""
-    spawn, sweep = zygote.spawn, zygote.sweep
-    socket_dir, remove = zygote.socket_dir, zygote.remove_socket_dir
-
-    def tracked_spawn(connection_file):
-        pid = spawn(connection_file)
-        _kernels.add(pid)
-        return pid
-
-    def tracked_sweep(pid=None):
-        sweep(pid)
-        _kernels.discard(pid)       # killed: its pid may be reused by anyone now
-
-    def tracked_socket_dir():
-        path = socket_dir()
-        _socket_dirs.add(path)
-        return path
-
-    def tracked_remove(path):
-        remove(path)
-        _socket_dirs.discard(Path(path))
-
-    zygote.spawn, zygote.sweep = tracked_spawn, tracked_sweep
-    zygote.socket_dir, zygote.remove_socket_dir = tracked_socket_dir, tracked_remove
-
-
-def _parent(pid):
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _children():
-    """Our child processes: the zygote (also while it is still starting)."""
-    me = os.getpid()
-    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()
-            and _parent(e.name) == me] if Path("/proc").is_dir() else []
-
-
-def _worker_stop(signum, frame):
-    """SIGTERM in a worker: kill the zygote, the kernels and the sandbox user's processes,
-    remove the kernels' socket folders, and exit at once. Nothing of the submission in
-    progress is returned, so nothing of it is written."""
-    try:
-        from .sandbox import Zygote
-        zygote = getattr(_worker, "zygote", None)
-        if zygote is not None:
-            # each kernel leads a process group of its own; killed while its parent is
-            # still the zygote, so that a pid reused by someone else is never touched
-            for pid in list(_kernels):
-                if _parent(pid) == zygote.process.pid:
-                    _kill(os.killpg, pid)
-        pids = set(_children())
-        if zygote is not None and zygote.process.poll() is None:
-            pids.add(zygote.process.pid)
-        for pid in pids:
-            _kill(os.kill, pid)
-        if zygote is not None and zygote.isolate:
-            deadline = time.monotonic() + 1.0
-            while _kill_uid(zygote.uid) and time.monotonic() < deadline:
-                time.sleep(0.01)
-        for path in list(_socket_dirs):
-            Zygote.remove_socket_dir(path)
-    finally:
-        os._exit(0)
-
-
-def _kill_uid(uid):
-    """SIGKILL every live process of ``uid``; how many there were. Unlike the sandbox's own
-    sweep this does not wait for the dead to be reaped: that is init's job, and init may
-    take a second (it does in some VMs), more than a stopping batch can wait."""
-    found = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("Uid", "").split()[:1] == [str(uid)] and \
-                not fields.get("State", "").strip().startswith(("Z", "X")):
-            found += 1
-            _kill(os.kill, int(entry.name))
-    return found
-
-
-def _kill(send, pid):
-    try:
-        send(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-class WorkerStartError(RuntimeError):
-    """The worker's Grader could not be made (its zygote did not start, a template is
-    broken, ...)."""
-
-
-def _ready():
-    """A job that only makes sure a worker has started; its problem, if any."""
-    return _worker_error and f"a grading worker could not start: {_worker_error}"
-
-
-def _preflight(numbers):
-    """Run each assignment's imports cell in a fresh sandboxed kernel; the first problem as
-    one line, or None."""
-    if _worker_error:
-        return f"a grading worker could not start: {_worker_error}"
-    for number in numbers:
-        try:
-            problem = asyncio.run(_preflight_kernel(_worker.templates[number][0]))
-        except Exception as error:   # a kernel that does not start raises RuntimeError
-            problem = f"a sandboxed kernel did not start: {_first_cause(error)}"
-        if problem:
-            return f"assignment {number}: {problem}"
-    return None
-
-
-def _first_cause(error):
-    """The exception that started it all, as one line: a kernel that dies while starting
-    raises RuntimeError (with the kernel's last words), and cleaning up after it may raise
-    another one on top that says nothing about why."""
-    chain = [error]
-    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None \
-            and cause not in chain and len(chain) < 10:
-        chain.append(cause)
-    first = next((e for e in reversed(chain) if isinstance(e, RuntimeError)), chain[-1])
-    text = f"{type(first).__name__}: {first}"
-    if first is not error:
-        text += f" (then, while cleaning up: {type(error).__name__}: {error})"
-    return text
-
-
-async def _preflight_kernel(imports):
-    from .runner import KernelSession
-    session, step = KernelSession(_worker.zygote), ("preflight", "cell")
-    request = json.dumps({"task": "preflight", "seed": 0, "imports": imports,
-                          "cell_file": "<preflight>", "source": "_ = 1 + 1"})
-    try:
-        run = await session.call("run_cell", request, steps=[(step, PREFLIGHT_SECONDS)],
-                                 deadline=time.monotonic() + PREFLIGHT_SECONDS)
-    finally:
-        await session.stop()
-    found = run.reports.get(step)
-    if found is None:
-        what = {"timeout": f"did not answer within {PREFLIGHT_SECONDS:g} s",
-                "crashed": "died"}.get(run.status, f"ended ({run.status})")
-        return f"a sandboxed kernel {what} while running a trivial cell"
-    for part, label in (("imports", "the assignment's imports cell"), ("cell", "a trivial cell")):
-        report_ = found.get(part) or {}
-        if not report_.get("ok"):
-            error = report_.get("error") or {}
-            return (f"{label} failed in a sandboxed kernel: {error.get('type', 'error')}: "
-                    f"{error.get('message', '')}")
-    return None
-
-
-def _grade(path, number, name):
-    if _worker_error:
-        raise WorkerStartError(f"the grading worker could not start: {_worker_error}")
-    digest = file_hash(path)
-    result = _worker.grade(path, number, file=name)
-    if result.sha256 is None:   # rejected before grading hashed it (not JSON, ...): record
-        result.sha256 = digest  # it anyway, so the next run skips it like any final result
-    return result
-
-
-# ---------------------------------------------------------------- the pool (executor seam)
-
-class LocalPool:
-    """Grading jobs on spawned worker processes of this machine (see the module docstring
-    for the interface a Dask backend implements)."""
-
-    Broken = BrokenProcessPool
-
-    def __init__(self, jobs, options):
-        context = multiprocessing.get_context("spawn")
-        self.jobs = jobs
-        self.executor = ProcessPoolExecutor(jobs, mp_context=context,
-                                            initializer=_init_worker,
-                                            initargs=(context.Value("i", 0), options))
-
-    def submit(self, fn, *args):
-        # submit starts a worker when none is idle: it must start with the signals ignored
-        with children_ignore_signals():
-            return self.executor.submit(fn, *args)
-
-    @staticmethod
-    def wait(futures, timeout):
-        return wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done
-
-    def stop(self):
-        processes = list((self.executor._processes or {}).values())
-        for process in processes:
-            _kill_soft(process.pid)
-        deadline = time.monotonic() + STOP_SECONDS
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        for process in processes:
-            if process.is_alive():    # stuck: its zygote dies when its stdin closes
-                process.kill()
-                process.join(1.0)
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-    def close(self):
-        self.executor.shutdown(wait=True)
-
-
-def _kill_soft(pid):
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-
-
 # ---------------------------------------------------------------- results
 
 def fingerprint(numbers, notebooks):
@@ -472,16 +170,6 @@ def fingerprint(numbers, notebooks):
         for template in sorted(Path(notebooks).glob(f"Assignment_{number}_*.ipynb")):
             digest.update(template.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def file_hash(path):
-    """The submission's SHA-256 as grading records it; None for what grading cannot read
-    (a link, a pipe: opened without waiting for a writer)."""
-    from .submission import SubmissionError, read_bytes
-    try:
-        return hashlib.sha256(read_bytes(path)).hexdigest()
-    except (SubmissionError, OSError):
-        return None
 
 
 def previous_result(item, out_dir, stamp):
@@ -677,8 +365,8 @@ def _grade_todo(todo, run, numbers):
 def _preflight_on(pool, numbers, stop):
     """The preflight on one worker; meanwhile every other worker starts (each submit starts
     one while none is idle), so they load in parallel. The first problem, or None."""
-    futures = [pool.submit(_preflight, numbers)]
-    futures += [pool.submit(_ready) for _ in range(pool.jobs - 1)]
+    futures = [pool.submit(job_preflight, numbers)]
+    futures += [pool.submit(job_ready) for _ in range(pool.jobs - 1)]
     pending = set(futures)
     problems = []
     while pending and not stop.signum:
@@ -705,7 +393,7 @@ def _dispatch(make_pool, todo, run, jobs, bar):
         while queue and len(running) < jobs and not run.stop.signum:
             item = queue.pop(0)
             try:
-                running[pool.submit(_grade, item.path, number, item.name)] = item
+                running[pool.submit(job_grade, item.path, number, item.name)] = item
             except pool.Broken:
                 queue.insert(0, item)
                 break
@@ -784,9 +472,9 @@ def _summary(items, superseded, run):
             groups.setdefault(r.assignment, []).append(r)
     for number in sorted(groups, key=lambda n: (n is None, n or 0)):
         group = groups[number]
-        top = max(r.max for r in group)
-        means.append(f"assignment {number}: {report.fmt(statistics.fmean(r.total for r in group), 2)}"
-                     f"/{report.fmt(top)}")
+        mean = statistics.fmean(r.total for r in group)
+        means.append(f"assignment {number}: {report.fmt(mean, 2)}/"
+                     f"{report.fmt(max(r.max for r in group))}")
     line = "summary: " + ", ".join(bits)
     line += "; mean score: " + ("; ".join(means) if means else "none (nothing graded)")
     run.console.out(line)

@@ -1,47 +1,163 @@
-"""Grade a class: parallel workers, a progress bar, and resumption after any interruption.
+"""Grade a class: ``python -m grader grade SUBMISSIONS -o OUT``.
 
-Each worker process owns a warm grader (and so its own kernel factory and sandbox uid) and
-writes every result file itself, atomically, the moment it is done: killing the batch at any
-point loses at most the submissions in flight. A re-run skips every submission whose result
-file records the same file hash and the same spec fingerprint, so it ends with the same
-gradebook as an uninterrupted run. A worker that dies is replaced; its submission is retried
-once and then recorded as a grader failure, never silently dropped.
+A run, step by step (each step prints at most a few lines):
+
+    check      the arguments, the specs, and the output folder (a folder, or one that can be
+               made, and writable); otherwise one line and exit status 2
+    collect    the notebooks (collect.py): folders recursively, or an LMS download ingested
+               into OUT/submissions; nothing found is exit status 2; of several submissions
+               of one student only the newest is graded
+    skip       a submission whose result is final (graded, or rejected for the file's own
+               fault) for the same file hash and spec/template fingerprint; the batch's own
+               fields (identity, superseded, LMS, late) are re-applied to it
+    preflight  one sandboxed kernel per assignment to grade runs that assignment's imports
+               cell; if it cannot, nothing is graded or written and the exit status is 1
+    grade      on the worker pool; the main process writes each result the moment it
+               comes back (atomically), so an interruption loses only the submissions in
+               flight
+    report     gradebook, feedback and summary from every result in OUT/results, then one
+               summary line
+
+Exit status: 0 when every submission was graded or rejected for its own fault; 1 when the
+grader failed on any (those are regraded by the next run) or the preflight failed; 2 for bad
+arguments, an unusable output folder or LMS file, or nothing to grade; 130 after Ctrl-C
+(SIGINT), 143 after SIGTERM.
+
+**Interruption.** SIGINT (to the process group, as Ctrl-C sends it, or to this process only)
+and SIGTERM make the run stop within about a second: the main process stops collecting
+results, sends SIGTERM to every worker, and each worker kills its kernel factory, its kernels
+and every process of its sandbox user, then exits at once without writing anything. Workers
+are started with SIGINT ignored (a Ctrl-C reaches them and their zygotes too, and must not
+print tracebacks there); the main process alone decides. Only results that came back whole
+before the signal are written; a grader failure is recorded as such (never as final), so the
+next run grades exactly what has no final result.
+
+**The executor seam** is ``pool.py``: grading jobs go to a pool object (``LocalPool``:
+spawned worker processes of this machine, each holding a warm ``Grader``), made in one place
+(``_grade_todo``); ``_preflight_on`` and ``_dispatch`` use only its interface. Workers
+never write results: the main process annotates (``annotate``) and writes each one, so a
+backend on other machines needs no shared output folder.
 """
+from __future__ import annotations
+
 import hashlib
 import json
-import multiprocessing
 import os
+import signal
+import statistics
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+import tempfile
+from collections import Counter
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from . import report
+from .collect import (Item, collect, find_notebooks, from_ingest,  # noqa: F401 (collect:
+                      is_lms_download, mark_superseded)             # for callers of batch)
 from .constants import NOTEBOOKS, PARTIAL_SANDBOX
-from .grade import Grader
-from .result import SubmissionResult
+from .pool import SIGNALS, LocalPool, file_hash, job_grade, job_preflight, job_ready
+from .result import Status, Student, SubmissionResult
 from .sandbox import Limits, full_isolation_available
 from .specs import available
 
-_worker = None
+NAME_FLAG = "file name does not match"
 
 
-def collect(paths):
-    """The .ipynb files named by ``paths`` (files or folders), sorted; others are an error.
-    Whatever in a folder is named .ipynb is kept, even a broken link or a pipe: grading
-    rejects it with a reason in the gradebook instead of skipping it unseen."""
-    found = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix == ".ipynb" and not p.is_dir())
-        elif path.exists():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
-    return found
+# ---------------------------------------------------------------- console
 
+def silence(stream):
+    """Point a stream whose pipe was closed at /dev/null, so that nothing written to it
+    later, not even Python's own flush at exit, raises BrokenPipeError."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class QuietStream:
+    """A stream (stdout, stderr, or the progress bar's) that goes quiet when its pipe is
+    closed (``grade ... | head``): the run goes on and ends with its normal exit status."""
+
+    def __init__(self, stream):
+        self.stream, self.closed = stream, False
+
+    def write(self, text):
+        if self.closed:
+            return len(text)
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self.closed = True
+            silence(self.stream)
+            return len(text)
+
+    def flush(self):
+        if self.closed:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            silence(self.stream)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class Console:
+    """stdout for what was done, stderr for problems; both quiet on a closed pipe."""
+
+    def __init__(self):
+        self.stdout, self.stderr = QuietStream(sys.stdout), QuietStream(sys.stderr)
+
+    def out(self, text=""):
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def err(self, text):
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+
+# ---------------------------------------------------------------- signals (main process)
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived while the main process was not polling for it."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class StopSignals:
+    """SIGINT and SIGTERM, handled in the main process. While the dispatcher is polling
+    (``polling``), a signal only sets ``signum``: the loop sees it within 0.1 s and stops the
+    pool. Anywhere else (collecting, writing reports) it raises :class:`Interrupted`. After
+    the first signal the others are ignored: the run is already stopping."""
+
+    def __init__(self):
+        self.signum = None
+        self.polling = False
+        self._old = {}
+
+    def install(self):
+        self._old = {s: signal.signal(s, self._handle) for s in SIGNALS}
+
+    def restore(self):
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+
+    def _handle(self, signum, frame):
+        if self.signum is not None:
+            return
+        self.signum = signum
+        if not self.polling:
+            raise Interrupted(signum)
+
+
+# ---------------------------------------------------------------- results
 
 def fingerprint(numbers, notebooks):
     """Changes whenever a spec, its probes or a template changes, so stale results are
@@ -56,105 +172,334 @@ def fingerprint(numbers, notebooks):
     return digest.hexdigest()[:16]
 
 
-def _init_worker(counter, options):
-    global _worker
-    with counter.get_lock():
-        slot = counter.value
-        counter.value += 1
-    _worker = Grader(slot=slot, **options)
-
-
-def _grade_one(path, number, out_dir, stamp):
-    result = _worker.grade(path, number)
-    result.fingerprint = stamp
-    report.write_result(result, out_dir)
-    return result.file, result.status
-
-
-def _already_done(path, out_dir, stamp):
+def previous_result(item, out_dir, stamp):
+    """The item's earlier result if a rerun may keep it: final (graded, or rejected for the
+    file's own fault), for the same file content and the same specs and templates."""
     try:
         old = SubmissionResult.from_dict(
-            json.loads(report.result_path(out_dir, path.name).read_text()))
+            json.loads(report.result_path(out_dir, item.name).read_text(encoding="utf-8")))
     except (OSError, ValueError):
-        return False
-    return old.final and old.fingerprint == stamp and old.sha256 == \
-        hashlib.sha256(path.read_bytes()).hexdigest()
+        return None
+    if old.final and old.file == item.name and old.fingerprint == stamp \
+            and old.sha256 == file_hash(item.path):
+        return old
+    return None
 
 
-def _failed(path, number, out_dir, stamp, reason):
-    """Record a submission that crashed the grader itself, so nothing is silently lost."""
-    result = SubmissionResult(file=path.name, assignment=number, fingerprint=stamp)
-    report.write_result(result.fail(reason).finish(), out_dir)
+def annotate(result: SubmissionResult, item: Item, lms=None) -> SubmissionResult:
+    """Add what the batch knows beyond the file itself; applied again on every run, so a
+    changed roster or deadline, or a newly superseded copy, shows without regrading.
+
+    * the identity in the file name, also for a file that could not be read at all;
+    * ``superseded``: the older submissions of the same student that were not graded;
+    * for a notebook from an LMS download: ``lms``, ``late`` and the LMS identity
+      (``grader.lms.apply_to_result``); the "file name does not match" flag is dropped when
+      the LMS, not the file name, says who submitted it.
+    Flags added here are recomputed from ``graded_flags`` (the flags grading gave)."""
+    extra = result.extra
+    base = extra.get("graded_flags")
+    flags = list(base) if isinstance(base, list) else list(result.flags)
+    extra["graded_flags"] = list(flags)
+    for key in ("superseded", "lms", "late"):
+        extra.pop(key, None)
+    parts = item.parts
+    if not result.student.name and not result.student.matriculation and parts.ok:
+        result.student = Student(name=parts.name, matriculation=parts.matriculation,
+                                 name_ok=True)
+    if result.assignment is None and item.assignment is not None:
+        result.assignment = item.assignment
+    if item.superseded:
+        extra["superseded"] = [{"file": old.name, **old.identity(), "modified": old.modified()}
+                               for old in item.superseded]
+        who = item.identity().get("matriculation") or item.identity().get("name") or "?"
+        flags.append(f"{len(item.superseded) + 1} submissions of {who} for this assignment; "
+                     f"the newest was graded, superseded: "
+                     + ", ".join(old.name for old in item.superseded))
+    result.flags = flags
+    if item.entry is None:
+        return result
+    from .lms import apply_to_result
+    data = result.to_dict()
+    if item.entry.student.source != "file name":
+        data["flags"] = [f for f in data["flags"] if not str(f).startswith(NAME_FLAG)]
+    apply_to_result(data, item.entry, lms.policy if lms else None, lms.roster if lms else None)
+    return SubmissionResult.from_dict(data)
 
 
-def grade_all(paths, args):
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def _failed(item, number, stamp, reason):
+    """A submission the grader itself failed on: recorded as such, regraded next run."""
+    result = SubmissionResult(file=item.name, assignment=number, fingerprint=stamp)
+    return result.fail(reason).finish()
+
+
+# ---------------------------------------------------------------- one run
+
+class Run:
+    """Everything one ``grade`` command needs while it grades."""
+
+    def __init__(self, args, console, stop):
+        self.args, self.console, self.stop = args, console, stop
+        self.out_dir = Path(args.out)
+        self.lms = None                # LmsOptions when grading an LMS download
+        self.missing = []              # roster students with no submission
+        self.results: dict[str, SubmissionResult] = {}    # item name -> its result now
+        self.skipped = 0
+        self.graded_now = 0
+        self.pool = None               # the worker pool in use (see LocalPool)
+
+    def write(self, item, result):
+        result.fingerprint = self.stamp
+        result = annotate(result, item, self.lms)
+        report.write_result(result, self.out_dir)
+        self.results[item.name] = result
+
+
+def check_out_dir(out: Path) -> str | None:
+    """Why results cannot be written under ``out`` (one line), or None."""
+    if out.exists() and not out.is_dir():
+        return f"-o {out}: exists and is not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"-o {out}: cannot create the folder ({error.strerror or error})"
+    for name in ("results", "feedback"):
+        sub = out / name
+        if sub.exists() and not sub.is_dir():
+            return f"-o {out}: {sub} exists and is not a folder"
+    for folder in (out, out / "results", out / "feedback"):
+        if not folder.is_dir():
+            continue
+        try:   # the real test: root passes permission checks but not a read-only mount
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".nncourse-write-test-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as error:
+            return f"-o {out}: cannot write in {folder} ({error.strerror or error})"
+    return None
+
+
+def grade_all(items, run: Run, superseded=()):
+    """Grade ``items`` into run.out_dir; returns the exit status."""
+    args, console, out_dir = run.args, run.console, run.out_dir
     notebooks = args.templates or NOTEBOOKS
-    stamp = fingerprint([args.assignment] if args.assignment else available(), notebooks)
-    todo = [p for p in paths if args.force or not _already_done(p, out_dir, stamp)]
-    if len(todo) < len(paths):
-        print(f"{len(paths) - len(todo)} submission(s) already graded; skipping them")
-    options = {"numbers": [args.assignment] if args.assignment else None,
-               "limits": Limits(memory_mb=args.memory_mb),
-               "hide": [str(out_dir.resolve())] + sorted({str(p.resolve().parent) for p in paths}),
-               "cell_timeout": args.cell_timeout, "budget": args.budget,
-               "require_sandbox": args.require_sandbox, "notebooks": notebooks}
-    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo) or 1))
-    _dispatch(todo, args.assignment, out_dir, stamp, options, jobs, not args.no_progress)
-    written = report.write_reports(out_dir)
-    print(f"gradebook: {written['gradebook']}")
-    print(f"feedback:  {len(written['feedback'])} files in {out_dir / 'feedback'}")
-    for path in written["summary"]:
-        print(f"summary:   {path}")
+    numbers = [args.assignment] if args.assignment else available()
+    run.stamp = fingerprint(numbers, notebooks)
+    todo = []
+    for item in items:
+        old = None if args.force else previous_result(item, out_dir, run.stamp)
+        if old is None:
+            todo.append(item)
+            continue
+        run.skipped += 1
+        new = annotate(SubmissionResult.from_dict(old.to_dict()), item, run.lms)
+        if new.to_dict() != old.to_dict():       # roster, deadline or superseded changed
+            report.write_result(new, out_dir)
+        run.results[item.name] = new
+    for item in superseded:    # an older copy graded by an earlier run: not a result now
+        for stale in [report.result_path(out_dir, item.name),
+                      *(out_dir / "feedback" / f"{report._stem(item.name)}{ext}"
+                        for ext in (".html", ".md"))]:
+            stale.unlink(missing_ok=True)
+        console.out(f"superseded: {item.name} (not graded: {item.newer.name} is newer)")
+    if run.skipped:
+        console.out(f"{run.skipped} submission(s) already graded; skipping them")
+    status = 0
+    if todo:
+        status = _grade_todo(todo, run, numbers)
+        if status is not None:
+            return status
+    written = report.write_reports(out_dir, run.missing)
+    console.out(f"gradebook: {written['gradebook']}")
+    console.out(f"feedback:  {len(written['feedback'])} files in {out_dir / 'feedback'}")
+    console.out("class:     " + ", ".join(map(str, written["summary"])))
     for path in written.get("skipped", []):
-        print(f"warning: unreadable result file skipped: {path}")
-    return 0
+        console.err(f"warning: unreadable result file left out: {path}")
+    return _summary(items, superseded, run)
 
 
-def _dispatch(todo, number, out_dir, stamp, options, jobs, progress):
-    attempts = {p: 0 for p in todo}
-    bar = tqdm(total=len(todo), unit="nb", desc="grading", disable=not progress or not todo)
-    while attempts:
-        context = multiprocessing.get_context("spawn")
-        counter = context.Value("i", 0)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(counter, options)) as pool:
-            futures = {pool.submit(_grade_one, p, number, out_dir, stamp): p for p in attempts}
+def _grade_todo(todo, run, numbers):
+    """Preflight, then grade; None when everything ran, else the exit status to return."""
+    args, console = run.args, run.console
+    out_dir = run.out_dir
+    hide = {str(out_dir.resolve())}
+    for path in args.paths:
+        hide.add(str(path.resolve() if path.is_dir() else path.resolve().parent))
+    options = {"numbers": [args.assignment] if args.assignment else None,
+               "limits": Limits(memory_mb=args.memory_mb), "hide": sorted(hide),
+               "cell_timeout": args.cell_timeout, "budget": args.budget,
+               "require_sandbox": args.require_sandbox,
+               "notebooks": args.templates or NOTEBOOKS}
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))
+    wanted = sorted({i.assignment for i in todo if i.assignment in numbers}) or numbers[:1]
+    from tqdm.auto import tqdm
+    tqdm.monitor_interval = 0    # no monitor thread: signals must reach the main thread only
+    bar = None
+    pool = run.pool = LocalPool(jobs, options)
+    try:
+        run.stop.polling = True
+        problem = _preflight_on(pool, wanted, run.stop)
+        if problem is not None and not run.stop.signum:
+            pool.stop()
+            console.err(f"error: preflight failed, nothing was graded: {problem}")
+            console.err(f"  try: `python -m grader check NOTEBOOK -a {wanted[0]}` on one "
+                        "submission to see the kernel's messages; a larger --memory-mb "
+                        f"(now {args.memory_mb}); the libraries of the course's environment "
+                        "(`make env`); a grader run as root for the full sandbox")
+            return 1
+        if not run.stop.signum:
+            bar = tqdm(total=len(todo), unit="nb", desc="grading",
+                       disable=args.no_progress, file=console.stderr)
+            _dispatch(lambda: LocalPool(jobs, options), todo, run, jobs, bar)
+    finally:
+        run.stop.polling = False
+        if run.stop.signum or sys.exc_info()[0] is not None:
+            run.pool.stop()
+        if bar is not None:
+            bar.close()
+    if run.stop.signum:
+        return _interrupted(run, todo)
+    run.pool.close()
+    return None
+
+
+def _preflight_on(pool, numbers, stop):
+    """The preflight on one worker; meanwhile every other worker starts (each submit starts
+    one while none is idle), so they load in parallel. The first problem, or None."""
+    futures = [pool.submit(job_preflight, numbers)]
+    futures += [pool.submit(job_ready) for _ in range(pool.jobs - 1)]
+    pending = set(futures)
+    problems = []
+    while pending and not stop.signum:
+        for future in pool.wait(pending, 0.1):
+            pending.discard(future)
             try:
-                for future in as_completed(futures):
-                    path = futures[future]
-                    try:
-                        future.result()
-                    except BrokenProcessPool:
-                        raise
-                    except Exception as error:  # recorded for that file; the batch goes on
-                        _failed(path, number, out_dir, stamp, f"{type(error).__name__}: {error}")
-                    del attempts[path]
-                    bar.update()
-            except BrokenProcessPool:
-                for path in [p for p in attempts if futures_done(futures, p)]:
-                    del attempts[path]
-                    bar.update()
-                for path in list(attempts):
-                    attempts[path] += 1
-                    if attempts[path] > 2:
-                        _failed(path, number, out_dir, stamp, "a grading worker died twice")
-                        del attempts[path]
-                        bar.update()
-    bar.close()
+                problem = future.result()
+            except pool.Broken:
+                problem = "a grading worker died while starting (see its messages above)"
+            if problem:
+                problems.append(problem)
+    return problems[0] if problems else None
 
 
-def futures_done(futures, path):
-    future = next(f for f, p in futures.items() if p == path)
-    return future.done() and not future.cancelled() and future.exception() is None
+def _dispatch(make_pool, todo, run, jobs, bar):
+    """Grade ``todo`` with at most ``jobs`` submissions in flight; a worker that dies breaks
+    the pool: the submissions in flight are retried once in a fresh pool, then recorded as
+    grader failures. Returns when done or when a stop signal arrived (then nothing more has
+    been written); ``run.pool`` is the pool in use."""
+    pool, number = run.pool, run.args.assignment
+    queue, attempts = list(todo), {item.name: 0 for item in todo}
+    running = {}
+    while queue or running:
+        while queue and len(running) < jobs and not run.stop.signum:
+            item = queue.pop(0)
+            try:
+                running[pool.submit(job_grade, item.path, number, item.name)] = item
+            except pool.Broken:
+                queue.insert(0, item)
+                break
+        if run.stop.signum:
+            return
+        broken = []
+        for future in pool.wait(set(running), 0.1):
+            item = running.pop(future)
+            if run.stop.signum:
+                return          # an interruption: nothing more is written
+            try:
+                result = future.result()
+            except pool.Broken:
+                broken.append(item)
+                continue
+            except Exception as error:   # recorded for that file; the batch goes on
+                result = _failed(item, number, run.stamp, f"{type(error).__name__}: {error}")
+            run.write(item, result)
+            run.graded_now += 1
+            bar.update()
+        if broken or _is_broken(pool):
+            broken += list(running.values())
+            running.clear()
+            for item in broken:
+                attempts[item.name] += 1
+                if attempts[item.name] >= 2:
+                    run.write(item, _failed(item, number, run.stamp,
+                                            "a grading worker died twice while grading it"))
+                    bar.update()
+                else:
+                    queue.insert(0, item)
+            pool.stop()
+            pool = run.pool = make_pool()
+
+
+def _is_broken(pool):
+    return bool(getattr(getattr(pool, "executor", None), "_broken", False))
+
+
+def _interrupted(run, todo):
+    name = signal.Signals(run.stop.signum).name
+    left = len(todo) - run.graded_now
+    run.console.err(f"interrupted ({name}): {run.graded_now} submission(s) graded in this run "
+                    f"and kept, {left} not graded; run the same command again to grade "
+                    "the rest:")
+    run.console.err(f"  {rerun_command()}")
+    return 128 + run.stop.signum
+
+
+def rerun_command():
+    """The command line of this run, to paste (the same command grades what is left)."""
+    import shlex
+    argv = sys.argv[1:] if sys.argv and sys.argv[0].endswith(("__main__.py", "grader")) \
+        else ["grade", "..."]
+    return shlex.join(["python", "-m", "grader", *argv])
+
+
+def _summary(items, superseded, run):
+    """The one summary line; returns the exit status."""
+    results = [run.results[i.name] for i in items if i.name in run.results]
+    counts = Counter(r.status for r in results)
+    flagged = sum(bool(r.flags) for r in results)
+    failures = counts[Status.FAILED_GRADER]
+    bits = [f"{len(items)} submission(s)", f"{counts[Status.GRADED]} graded",
+            f"{counts[Status.REJECTED]} rejected (the file's fault)",
+            f"{failures} grader failure(s)", f"{flagged} flagged",
+            f"{run.skipped} skipped as already graded"]
+    if superseded:
+        bits.append(f"{len(superseded)} superseded (not graded)")
+    if run.missing:
+        bits.append(f"{len(run.missing)} missing (no submission)")
+    means = []
+    groups = {}
+    for r in results:
+        if r.status is Status.GRADED:
+            groups.setdefault(r.assignment, []).append(r)
+    for number in sorted(groups, key=lambda n: (n is None, n or 0)):
+        group = groups[number]
+        mean = statistics.fmean(r.total for r in group)
+        means.append(f"assignment {number}: {report.fmt(mean, 2)}/"
+                     f"{report.fmt(max(r.max for r in group))}")
+    line = "summary: " + ", ".join(bits)
+    line += "; mean score: " + ("; ".join(means) if means else "none (nothing graded)")
+    run.console.out(line)
+    if not counts[Status.GRADED] and counts[Status.REJECTED]:
+        reason, times = Counter(r.error for r in results
+                                if r.status is Status.REJECTED).most_common(1)[0]
+        run.console.err(f"warning: nothing was graded; every submission was rejected, most "
+                        f"often ({times}x) for: {reason}")
+    if failures:
+        run.console.err(f"{failures} grader failure(s): see the gradebook's error column; the "
+                        "same command grades them again")
+    return 1 if failures else 0
 
 
 # ---------------------------------------------------------------- command line
 
 def add_arguments(parser):
+    parser.epilog = ("Ends with one summary line. Exit status: 0 every submission graded or "
+                     "rejected for its own fault; 1 a grader failure (run the same command "
+                     "again) or a failed preflight; 2 bad arguments, an unusable output folder "
+                     "or LMS file, or no .ipynb found; 130/143 interrupted (SIGINT/SIGTERM). "
+                     "A rerun grades only what has no final result.")
     parser.add_argument("paths", nargs="+", type=Path, metavar="SUBMISSION",
-                        help="a submitted .ipynb file, or a folder of them")
+                        help="a submitted .ipynb file, a folder of them (searched "
+                             "recursively), or an LMS download (zip or unpacked folder)")
     parser.add_argument("-a", "--assignment", type=int,
                         help="assignment number (default: inferred from each notebook)")
     parser.add_argument("-o", "--out", type=Path, default=Path("graded"),
@@ -172,20 +517,78 @@ def add_arguments(parser):
     parser.add_argument("--templates", type=Path,
                         help="folder of the student templates (default: notebooks/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from .lms import add_lms_arguments
+    add_lms_arguments(parser)
+
+
+LMS_OPTIONS = ("roster", "worksheet", "deadline", "late", "grace", "timezone")
 
 
 def run(args):
+    console, stop = Console(), StopSignals()
+    stop.install()
+    try:
+        return _run(args, console, stop)
+    except Interrupted as interrupted:
+        console.err(f"interrupted ({signal.Signals(interrupted.signum).name}) before grading "
+                    "finished; run the same command again:")
+        console.err(f"  {rerun_command()}")
+        return 128 + interrupted.signum
+    finally:
+        stop.restore()
+
+
+def _run(args, console, stop):
     if not full_isolation_available():
         if args.require_sandbox:
-            print("error: --require-sandbox: the full sandbox needs root on Linux with namespaces")
+            console.err("error: --require-sandbox: the full sandbox needs root on Linux with "
+                        "namespaces")
             return 2
-        print(PARTIAL_SANDBOX, file=sys.stderr)
-    try:
-        paths = collect(args.paths)
-        if args.assignment is not None and args.assignment not in available():
-            raise LookupError(f"no spec for assignment {args.assignment} "
-                              f"(have: {available() or 'none'})")
-    except (FileNotFoundError, LookupError, ValueError) as error:
-        print(f"error: {error}")
+        console.err(PARTIAL_SANDBOX)
+    if args.assignment is not None and args.assignment not in available():
+        console.err(f"error: no spec for assignment {args.assignment} "
+                    f"(have: {available() or 'none'})")
         return 2
-    return grade_all(paths, args)
+    if args.jobs is not None and args.jobs < 1:
+        console.err(f"error: -j {args.jobs}: give at least 1 worker")
+        return 2
+    missing_paths = [p for p in args.paths if not p.exists() and not p.is_symlink()]
+    if missing_paths:
+        console.err(f"error: {missing_paths[0]}: no such file or folder")
+        return 2
+    if (problem := check_out_dir(args.out)) is not None:
+        console.err(f"error: {problem}")
+        return 2
+    run = Run(args, console, stop)
+    lms_mode = any(getattr(args, o, None) for o in LMS_OPTIONS) or \
+        any(is_lms_download(p) for p in args.paths)
+    if lms_mode:
+        from .lms import LmsError, ingest, lms_options
+        try:
+            run.lms = lms_options(args)
+            found = ingest(list(args.paths), run.out_dir / "submissions", run.lms.roster,
+                           run.lms.worksheet, run.lms.timezone)
+        except LmsError as error:
+            console.err(f"error: {error}")
+            return 2
+        for line in found.lines():
+            console.out(line)
+        items = from_ingest(found, args.assignment)
+        run.missing = [{"name": m.name, "matriculation": m.matriculation, "email": m.email}
+                       for m in found.missing]
+        where = "the download"
+    else:
+        try:
+            items, notes = find_notebooks(list(args.paths), [run.out_dir / "submissions"],
+                                          args.assignment)
+        except (FileNotFoundError, ValueError) as error:
+            console.err(f"error: {error}")
+            return 2
+        for note in notes:
+            console.err(note)
+        where = ", ".join(str(p) for p in args.paths)
+    if not items:
+        console.err(f"error: no .ipynb file found in {where}; nothing to grade")
+        return 2
+    items, superseded = mark_superseded(items)
+    return grade_all(items, run, superseded)

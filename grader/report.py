@@ -15,6 +15,7 @@ All outputs are deterministic (no timestamps, fixed ordering and number formatti
 runs over the same submissions can be compared byte for byte. All writes are atomic.
 """
 import csv
+import hashlib
 import io
 import json
 import math
@@ -23,12 +24,13 @@ import re
 import statistics
 import tempfile
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jinja2
 import markupsafe
 
 from .result import SCHEMA, Status, SubmissionResult
+from .submission import STRUCTURE_LOST
 
 TASK_STATUS = {   # what a task status means, in the student's words
     "ok": "ran",
@@ -87,8 +89,29 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_HASHED = re.compile(r"__[0-9a-f]{8}$")
+
+
 def _stem(file_name):
-    return Path(file_name).stem     # drops any folders, so a name cannot escape out_dir
+    """The name (without extension) of a submission's result and feedback files.
+
+    A submission at the top of the graded folder keeps its own name without ``.ipynb``. One
+    in a sub-folder (``ada/A1.ipynb``) gets its folders joined with ``__`` and a short hash of
+    the whole name (``ada__A1__1f2e3d4c``), so two ``A1.ipynb`` in two students' folders never
+    share a result file. Never a path: no separators, no leading dot, at most ~150 bytes."""
+    name = str(file_name).replace("\\", "/")
+    parts = [p for p in PurePosixPath(name).parts if p not in ("/", "", ".")]
+    if not parts:
+        parts = ["submission"]
+    last = parts[-1][:-len(".ipynb")] if parts[-1].endswith(".ipynb") else Path(parts[-1]).stem
+    readable = "__".join([*parts[:-1], last]) or "submission"
+    safe = _UNSAFE.sub("_", readable).lstrip(". ") or "submission"
+    if len(parts) == 1 and safe == readable and not _HASHED.search(safe) \
+            and len(safe.encode()) <= 150:
+        return safe
+    safe = safe.encode()[:150].decode("utf-8", "ignore")
+    return f"{safe}__{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def result_path(out_dir, file_name):
@@ -175,21 +198,49 @@ def _cell(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_gradebook(results, path):
+def write_gradebook(results, path, missing=()):
+    """One row per result; then a row per submission a newer one superseded (status
+    "superseded", listed in the newer result's ``superseded``), and a row per roster student
+    with no submission (status "missing", from ``missing``: dicts with name, matriculation,
+    email). With an LMS deadline in any result, ``late penalty`` (points deducted) and
+    ``final`` (the total after it) follow ``total``."""
+    from .lms.late import final_points     # here: grader.lms imports this module
     tags = task_tags(results)
+    late = any(r.get("late") for r in results)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["file", "name", "matriculation", "assignment", "status", *tags,
-                     "total", "max", "flags", "error"])
-    for r in sorted(results, key=lambda r: r["file"]):
+    writer.writerow(["file", "name", "matriculation", "assignment", "status", *tags, "total",
+                     *(["late penalty", "final"] if late else []), "max", "flags", "error"])
+    rows = []
+    for r in results:
         student, tasks = r.get("student") or {}, r.get("tasks") or {}
-        assignment = r.get("assignment")
-        writer.writerow([
+        assignment = "" if r.get("assignment") is None else r.get("assignment")
+        deducted = ""                     # blank: no deadline applies to this result
+        if r.get("late") and r.get("status") == "graded":
+            points = float(r.get("total") or 0) - final_points(r)
+            deducted = f"-{fmt(points)}" if points > 0 else "0"
+        rows.append([
             _cell(r["file"]), _cell(student.get("name")), _cell(student.get("matriculation")),
-            "" if assignment is None else assignment, r.get("status", ""),
+            assignment, r.get("status", ""),
             *(fmt(tasks[tag].get("points")) if tag in tasks else "" for tag in tags),
-            fmt(r.get("total")), fmt(r.get("max")),
-            _cell("; ".join(r.get("flags") or [])), _cell(r.get("error"))])
+            fmt(r.get("total")),
+            *([deducted, fmt(final_points(r))] if late else []),
+            fmt(r.get("max")), _cell("; ".join(r.get("flags") or [])), _cell(r.get("error"))])
+        for old in r.get("superseded") or []:
+            if not isinstance(old, dict) or not isinstance(old.get("file"), str):
+                continue
+            rows.append([_cell(old["file"]), _cell(old.get("name")),
+                         _cell(old.get("matriculation")), assignment, "superseded",
+                         *([""] * len(tags)), "", *(["", ""] if late else []), "",
+                         _cell(f"superseded by {r['file']}, a newer submission"), ""])
+    rows.sort(key=lambda row: row[0])
+    for person in sorted(missing, key=lambda m: (m.get("name") or "", m.get("matriculation")
+                                                 or "")):
+        rows.append(["", _cell(person.get("name")), _cell(person.get("matriculation")), "",
+                     "missing", *([""] * len(tags)), "", *(["", ""] if late else []), "", "",
+                     _cell("no submission" + (f" ({person['email']})" if person.get("email")
+                                              else ""))])
+    writer.writerows(rows)
     return _atomic_write(path, buffer.getvalue().encode("utf-8"))
 
 
@@ -210,7 +261,16 @@ def origins(result):
                  "Please check that you submitted the right .ipynb file; ask your tutor "
                  "if in doubt.")]
     tasks = result.get("tasks") or {}
-    found = [("note", flag) for flag in result.get("flags") or []]
+    flags = result.get("flags") or []
+    lost_structure = any(str(f).startswith(STRUCTURE_LOST) for f in flags)
+    found = [("note", flag) for flag in flags if not str(flag).startswith(STRUCTURE_LOST)]
+    if lost_structure:
+        found.insert(0, ("file", "Your notebook's structure was lost: its cells no longer "
+                         "carry the task tags and ids the grader finds your answers by (some "
+                         "editors and converters remove them), so no task cell could be "
+                         "found and no task was marked. This is not a problem with your code. "
+                         "Please open the original assignment notebook in Jupyter, copy your "
+                         "answers into it, save and submit that file."))
     stopped = [f"{t.get('title') or tag} ({STOPPED[t['status']]})"
                for tag, t in tasks.items() if t.get("status") in STOPPED]
     if stopped:
@@ -228,6 +288,7 @@ def origins(result):
     lost = [t.get("title") or tag for tag, t in tasks.items()
             if t.get("status") not in STOPPED     # those were reported just above
             and tag not in blank
+            and not (lost_structure and t.get("status") == "missing")  # the file's fault
             and (t.get("status") in CODE_PROBLEMS
                  or any(c.get("status") != "passed" for c in t.get("checks") or []))]
     if lost:
@@ -236,7 +297,7 @@ def origins(result):
     if blank:
         found.append(("unanswered", "Still as handed out, so not marked: "
                       + _sentence("; ".join(tasks[tag].get("title") or tag for tag in blank))))
-    if not stopped and not lost and not blank:
+    if not stopped and not lost and not blank and not lost_structure:
         found.append(("ok", "All of your code ran and every check passed."))
     return found
 
@@ -339,6 +400,12 @@ FEEDBACK_HTML = _HTML.from_string("""\
  &middot; file <code>{{ r.file }}</code></p>
 {% if r.status == "graded" %}
 <p class="score">{{ r.total|fmt }} / {{ r.max|fmt }} points</p>
+{% if late %}
+<p class="late">{{ late }}</p>
+{% if final is not none %}
+<p class="score">After the late penalty: {{ final|fmt }} / {{ r.max|fmt }} points</p>
+{% endif %}
+{% endif %}
 {% endif %}
 {% for kind, text in origins %}
 <div class="box {{ kind }}"><b>{{ ORIGIN_TITLES[kind] }}</b>{{ text|code }}</div>
@@ -391,6 +458,14 @@ FEEDBACK_MD = _MD.from_string("""\
 {% if r.status == "graded" %}
 
 **{{ r.total|fmt }} / {{ r.max|fmt }} points**
+{% if late %}
+
+{{ late }}
+{% if final is not none %}
+
+**After the late penalty: {{ final|fmt }} / {{ r.max|fmt }} points**
+{% endif %}
+{% endif %}
 {% endif %}
 
 {% for kind, text in origins %}
@@ -435,8 +510,12 @@ ORIGIN_TITLES = {"file": "Problem with the submitted file.",
 
 
 def _feedback_context(result):
+    from .lms.late import final_points, late_line     # here: grader.lms imports this module
     number = result.get("assignment")
+    late = late_line(result) if result.get("late") else None
+    fraction = float((result.get("late") or {}).get("fraction") or 0)
     return {"r": result, "student": result.get("student") or {},
+            "late": late, "final": final_points(result) if late and fraction else None,
             "tasks": {tag: result["tasks"][tag] for tag in task_tags([result])},
             "origins": origins(result),
             "heading": (f"Feedback on Assignment {number}" if number is not None
@@ -637,12 +716,14 @@ def write_summary(results, out_dir, skipped=()):
 
 # ---------------------------------------------------------------- everything
 
-def write_reports(out_dir):
-    """Regenerate every report from ``out_dir/results``; returns the paths written."""
+def write_reports(out_dir, missing=()):
+    """Regenerate every report from ``out_dir/results``; returns the paths written.
+    ``missing``: roster students with no submission (dicts: name, matriculation, email),
+    listed in the gradebook."""
     out_dir, skipped = Path(out_dir), []
     results = load_results(out_dir, skipped)
     feedback = [path for r in results for path in write_feedback(r, out_dir)]
-    return {"gradebook": write_gradebook(results, out_dir / "gradebook.csv"),
+    return {"gradebook": write_gradebook(results, out_dir / "gradebook.csv", missing),
             "feedback": feedback,
             "summary": write_summary(results, out_dir, skipped),
             "skipped": [path for path, _ in skipped]}

@@ -23,6 +23,7 @@ import pytest
 
 from fixtures import toy
 from grader import sandbox
+from grader.result import SCHEMA
 from grader.sandbox import UID_BASE
 
 SANDBOX_UIDS = range(UID_BASE, UID_BASE + getattr(sandbox, "UID_SLOTS", 4))
@@ -92,7 +93,7 @@ def corrupt_results(out):
     for path in results_in(out):
         try:
             data = json.loads(path.read_text())
-            assert data["schema"] == "nncourse-result/1" and isinstance(data["file"], str)
+            assert data["schema"] == SCHEMA and isinstance(data["file"], str)
         except Exception as error:   # noqa: BLE001  (any problem is a corrupt file)
             bad.append((path.name, repr(error)))
     return bad

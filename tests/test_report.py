@@ -76,7 +76,16 @@ def test_write_result_round_trips_with_stable_text(tmp_path):
 
 
 def test_result_path_cannot_leave_the_output_folder(tmp_path):
-    assert report.result_path(tmp_path, "../../etc/x.ipynb") == tmp_path / "results/x.json"
+    for name in ("../../etc/x.ipynb", "/etc/x.ipynb", "a/../../x.ipynb", "..", "a\\..\\x.ipynb"):
+        path = report.result_path(tmp_path, name)
+        assert path.parent == tmp_path / "results" and not path.name.startswith("."), name
+
+
+def test_submissions_in_sub_folders_get_their_own_result_files(tmp_path):
+    names = ["ada/A1.ipynb", "bob/A1.ipynb", "A1.ipynb", "ada__A1.ipynb"]
+    paths = {report.result_path(tmp_path, n) for n in names}
+    assert len(paths) == len(names)
+    assert report.result_path(tmp_path, "A1.ipynb") == tmp_path / "results/A1.json"
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path):

@@ -342,7 +342,8 @@ def test_nothing_leaks_into_results_or_feedback(run):
 
 def test_forged_result_files_have_no_effect(run):
     """Only the grader's own result files exist: one per submission, none forged."""
-    expected = {Path(path.name).stem + ".json" for path in run.corpus.files.values()}
+    from grader.report import result_path
+    expected = {result_path(run.out_dir, path.name).name for path in run.corpus.files.values()}
     found = {p.name for p in (run.out_dir / "results").iterdir()}
     assert found == expected, (found - expected, expected - found)
 

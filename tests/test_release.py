@@ -310,8 +310,27 @@ def test_missing_solutions_folder_is_an_error_not_an_empty_release(tmp_path):
     assert (notebooks / "Assignment_1_X.ipynb").exists()
 
 
-def test_check_passes_on_the_committed_notebooks():
-    problems = release.release_all(release.REPO / "solutions", release.REPO / "notebooks",
+# Solution notebooks whose spec is still being written cannot be released yet, so the tests on
+# the real solutions leave them out; test_pending_solutions_really_have_no_spec fails as soon as
+# such a spec exists, so that its entry is removed here and release covers it again.
+PENDING = {"assignment_5_training_in_practice.ipynb": 5}
+
+
+def _copy_solutions(target):
+    shutil.copytree(release.REPO / "solutions", target,
+                    ignore=lambda folder, names: [n for n in names if n in PENDING])
+
+
+@pytest.mark.parametrize("name,number", sorted(PENDING.items()))
+def test_pending_solutions_really_have_no_spec(name, number):
+    assert (release.REPO / "solutions" / name).exists()
+    with pytest.raises(grader.specs.SpecError):
+        grader.specs.load_spec(number)
+
+
+def test_check_passes_on_the_committed_notebooks(tmp_path):
+    _copy_solutions(tmp_path / "solutions")
+    problems = release.release_all(tmp_path / "solutions", release.REPO / "notebooks",
                                    check=True)
     assert problems == []
 
@@ -356,13 +375,14 @@ def test_round_off_in_packed_data_is_not_a_change_but_real_differences_are(dirs)
     assert path.read_bytes() == fresh
 
 
-REAL_SOLUTIONS = sorted((release.REPO / "solutions").glob("assignment_*.ipynb"))
+REAL_SOLUTIONS = sorted(p for p in (release.REPO / "solutions").glob("assignment_*.ipynb")
+                        if p.name not in PENDING)
 
 
 @pytest.mark.parametrize("solution", REAL_SOLUTIONS, ids=lambda p: p.name)
 def test_check_fails_after_a_real_solution_changes(solution, tmp_path):
     solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
-    shutil.copytree(release.REPO / "solutions", solutions)
+    _copy_solutions(solutions)
     shutil.copytree(release.REPO / "notebooks", notebooks)
     assert release.release_all(solutions, notebooks, check=True) == []
     nb = nbformat.read(solutions / solution.name, as_version=4)

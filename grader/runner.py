@@ -202,7 +202,7 @@ class KernelSession:
 
 
     def __init__(self, zygote):
-        self.zygote, self.client, self._context = zygote, None, None
+        self.zygote, self.client, self._context, self._km = zygote, None, None, None
 
     async def _start(self, attempts=3):
         """Fork a kernel and connect; a kernel that dies while starting is tried again,
@@ -216,7 +216,9 @@ class KernelSession:
                     raise
 
     async def _connect(self):
-        km = SandboxKernelManager(self.zygote)
+        # kept here too: nbclient drops its reference when a start fails, and the socket
+        # folder must still be removed
+        self._km = km = SandboxKernelManager(self.zygote)
         self.client = CappedClient(new_notebook(), km=km, allow_errors=True,
                                    interrupt_on_timeout=False, startup_timeout=60,
                                    iopub_timeout=2, shutdown_kernel="immediate")
@@ -228,7 +230,7 @@ class KernelSession:
     async def stop(self):
         if self._context is not None:
             context, client, self._context, self.client = self._context, self.client, None, None
-            km, kc = client.km, getattr(client, "kc", None)   # nbclient forgets them on exit
+            km, kc = self._km, getattr(client, "kc", None)   # nbclient forgets them on exit
             pid = getattr(getattr(km, "provisioner", None), "pid", None)
             try:
                 await context.__aexit__(None, None, None)

@@ -182,7 +182,7 @@ def _borrowable(spec):
             if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 continue
             for module_name, module in modules.items():
-                for name, obj in vars(module).items():
+                for name, obj in list(vars(module).items()):
                     if name.startswith("__") or getattr(obj, "__module__", None) != \
                             module.__name__:
                         continue

@@ -110,7 +110,8 @@ def extract(notebook, spec, template: dict[str, TemplateAnswer]) \
     # stripped metadata: no answer tag and no template id survived; the labels may have
     stripped = not any(ANSWER_TAG.match(t) for t in by_tag) and \
         not any(a.cell_id in by_id for a in template.values() if a.cell_id)
-    labelled = [c for c in cells if LABEL in _text(c.get("source"))] if stripped else []
+    labelled = [c for c in cells if _text(c.get("source")).lstrip("> \n").startswith(LABEL)] \
+        if stripped else []
     by_order = len(labelled) == len(spec.written)
     answers, flags = {}, []
     for index, question in enumerate(spec.written):

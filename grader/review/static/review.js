@@ -292,8 +292,9 @@
     await flush();
     status("Updating the gradebook…", "busy");
     const reply = await api("/api/report", {});
-    status(reply.ok ? `Gradebook updated (${reply.data.gradebook})`
-                    : "Not updated: " + (reply.data.error || reply.status), reply.ok ? "ok" : "error");
+    status(reply.ok ? "Gradebook updated" : "Not updated: " + (reply.data.error || reply.status),
+           reply.ok ? "ok" : "error");
+    $("status").title = reply.ok ? reply.data.gradebook : "";
   });
   window.addEventListener("beforeunload", () => { flush(); });
 

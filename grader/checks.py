@@ -14,6 +14,9 @@ Spec authors mostly use the short forms::
     probe("`Linear.backward` stores dW", "a2_backprop.linear_backward", inputs=make_inputs,
           ref=ref_linear_backward, points=3)
 
+Written questions are marked by a person, not checked: ``Written(tag, title, rubric=[(points,
+text), ...])`` in ``Assignment(written=[...])``; their points count in ``Assignment.points``.
+
 ``inputs`` (a dict, or a function of a seeded ``numpy.random.Generator`` returning one) are
 the probe's keyword arguments; keys that start with an underscore are *trusted-only*: they are
 never sent to the kernel, only given to ``ref`` and ``verify`` (e.g. the labels of a test set

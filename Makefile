@@ -33,7 +33,7 @@ test: $(STAMP)  ## run the whole test suite (without the browser tests)
 
 # tests/browser is left out of `make test` (pyproject's addopts); naming it here, with those
 # addopts replaced, is what runs it. Chromium comes from the system: /usr/bin/chromium.
-test-browser: $(STAMP)  ## the student notebooks in JupyterLab in headless Chromium (~3 min)
+test-browser: $(STAMP)  ## JupyterLab with the student notebooks, and the review app, in headless Chromium (~3 min)
 	$(PY) -m pytest -o addopts="-ra --durations=0" tests/browser
 
 test-binder:  ## slow, not in CI: a fresh venv from environment.yml runs the solutions

@@ -14,6 +14,9 @@ Spec authors mostly use the short forms::
     probe("`Linear.backward` stores dW", "a2_backprop.linear_backward", inputs=make_inputs,
           ref=ref_linear_backward, points=3)
 
+Written questions are marked by a person, not checked: ``Written(tag, title, rubric=[(points,
+text), ...])`` in ``Assignment(written=[...])``; their points count in ``Assignment.points``.
+
 ``inputs`` (a dict, or a function of a seeded ``numpy.random.Generator`` returning one) are
 the probe's keyword arguments; keys that start with an underscore are *trusted-only*: they are
 never sent to the kernel, only given to ``ref`` and ``verify`` (e.g. the labels of a test set
@@ -127,6 +130,43 @@ class Task:
 
 
 @dataclass
+class Criterion:
+    """One item of a written question's rubric: a thing a good answer does, and its points.
+    A marker ticks the items an answer meets; the ticks add up to the answer's points."""
+    points: float
+    text: str                       # what the marker checks, in a sentence
+    id: str = ""                    # set by the question: "r1", "r2", ...
+
+
+@dataclass
+class Written:
+    """A written question, answered in the markdown cell tagged ``tag`` and marked by a person.
+
+    The rubric lives here, the model answer in the solution notebook (the cell tagged
+    ``instructor`` right after the answer cell) unless ``model`` gives one; neither ever
+    reaches the student notebook, which shows only the question and its points."""
+    tag: str                        # the answer cell's tag, "answer_<N>_<K>"; also its id
+    title: str                      # a short name for markers and the gradebook
+    rubric: list                    # Criterion, or (points, text) pairs
+    model: str | None = None        # Markdown; default: the solution's instructor cell
+
+    def __post_init__(self):
+        self.rubric = [c if isinstance(c, Criterion) else Criterion(*c) for c in self.rubric]
+        for index, criterion in enumerate(self.rubric, start=1):
+            criterion.id = criterion.id or f"r{index}"
+
+    @property
+    def points(self):
+        """The question's points: the sum of its rubric, so the two cannot disagree."""
+        return float(sum(c.points for c in self.rubric))
+
+    @property
+    def number(self):
+        """"1.3" for answer_1_3, as the notebook's question headers write it."""
+        return ".".join(self.tag.split("_")[1:])
+
+
+@dataclass
 class Assignment:
     number: int
     slug: str                       # solutions/assignment_<number>_<slug>.ipynb
@@ -137,10 +177,20 @@ class Assignment:
     cell_timeout: float = 10.0      # seconds per cell (task cell or check)
     budget: float = 120.0           # seconds per submission
     min_total: float = 0.0
+    written: list = field(default_factory=list)   # Written questions, in notebook order
 
     @property
     def points(self):
+        """Code and written questions together (what the gradebook's ``max`` shows)."""
+        return self.code_points + self.written_points
+
+    @property
+    def code_points(self):
         return sum(t.points for t in self.tasks)
+
+    @property
+    def written_points(self):
+        return sum(q.points for q in self.written)
 
     @property
     def probe_modules(self):
@@ -157,6 +207,9 @@ class Assignment:
 
     def task(self, tag):
         return next(t for t in self.tasks if t.tag == tag)
+
+    def question(self, tag):
+        return next(q for q in self.written if q.tag == tag)
 
     def check_seed(self, tag, index):
         """A stable seed per check, so hidden inputs are the same on every run."""

@@ -8,6 +8,10 @@ import sys
 COMMANDS = {
     "grade": ("grader.batch", "grade one submission or a folder of submissions"),
     "check": ("grader.checkcmd", "run an assignment's checks on a notebook, print the verdicts"),
+    "report": ("grader.reports.rebuild", "rebuild gradebook, feedback and summary from results "
+               "and manual marks, without regrading"),
+    "review": ("grader.review", "mark written answers in a local web app; export or import "
+               "the offline marks file"),
     "export": ("grader.lms.export", "write grades and feedback for an LMS (Moodle, Canvas) "
                "or as a long table"),
     "rubric": ("grader.rubric", "print an assignment's rubric: tasks, requirements, checks"),

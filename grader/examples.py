@@ -2,7 +2,8 @@
 
 For every assignment with a solution, a released template and a spec, it writes a few
 submissions made from the solution's task cells: a perfect one, a blank one (the template
-as released), and partial ones that carry plausible mistakes from ``tests/variants/``.
+as released), and partial ones that carry plausible mistakes from ``tests/variants/``; the
+written answers come from ``data/example_answers.py``.
 Everything is derived, so the class stays valid as the assignments evolve.
 """
 import importlib.util
@@ -40,13 +41,34 @@ def load_variants(spec):
     return getattr(module, "WRONG", {})
 
 
-def submission(template, sources):
-    """The released template with some task cells replaced, as a student would save it."""
+def load_answers():
+    """The example students' written answers, by student and question tag."""
+    path = REPO / "data" / "example_answers.py"
+    if not path.exists():
+        return {}
+    module_spec = importlib.util.spec_from_file_location("example_answers", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return getattr(module, "ANSWERS", {})
+
+
+def answer_cell(text):
+    """What a student's answer cell holds: the label and the answer inside the quote block
+    release handed out (the placeholder replaced)."""
+    return "\n".join(["> **Your answer:**", ">"] + [">" + (" " + line if line else "")
+                                                    for line in text.split("\n")])
+
+
+def submission(template, sources, answers=None):
+    """The released template with some task cells (and answer cells) replaced, as a student
+    would save it."""
     nb = nbformat.from_dict(nbformat.reads(nbformat.writes(template), as_version=4))
     for cell in nb.cells:
         for tag in cell.get("metadata", {}).get("tags", []):
             if tag in sources:
                 cell.source = sources[tag]
+            elif tag in (answers or {}):
+                cell.source = answer_cell(answers[tag])
     return nb
 
 
@@ -60,7 +82,9 @@ def class_for(spec, rng):
     partial_b = {**solution, **_mistakes(wrong, tags, rng, 3)}
     partial_b.update({t: task_cells(template)[t] for t in rng.sample(tags, 1)})
     plans = [solution, {}, partial_a, partial_b]
-    return [(f"Assignment_{spec.number}_{name}_{number}.ipynb", submission(template, plan))
+    answers = load_answers()
+    return [(f"Assignment_{spec.number}_{name}_{number}.ipynb",
+             submission(template, plan, answers.get(name)))
             for (name, number), plan in zip(STUDENTS, plans)]
 
 

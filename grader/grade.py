@@ -6,6 +6,7 @@
               one request runs the imports cell and the student's cell; once it has ended,
               a second request runs the task's probes on the task's own inputs
     check     judge the plain-data reports in this trusted process   (checks.py, compare.py)
+    written   keep each written question's answer cell for a marker   (written.py)
     result    a typed SubmissionResult                                (result.py; report.py
                                                                        writes the files)
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import written
 from .checks import judge_report, score_task, well_formed
 from .constants import NOTEBOOKS
 from .result import Status, SubmissionResult, Student, TaskResult, clip
@@ -85,11 +87,21 @@ class Grader:
             imports, template_tasks = self.templates[number]
             sources = task_sources(sub, template_tasks)
             result.tasks = asyncio.run(SubmissionRun(self, spec, imports, sources).run())
+            self.extract_written(result, sub, spec)
         except SubmissionError as error:
             result.reject(str(error))
         except Exception as error:  # the grader's own fault: recorded, never fatal to a batch
             result.fail(f"{type(error).__name__}: {error}")
         return result.finish(spec.min_total if spec else 0.0, time.monotonic() - started)
+
+    def extract_written(self, result, sub, spec):
+        """The step ``written``: keep each written question's answer for a marker (nothing
+        of it runs; see written.py). Missing and unchanged answers are recorded as such."""
+        if spec.written:
+            answers, flags = written.extract(sub.notebook, spec,
+                                             written.template_for(spec, self.notebooks))
+            result.written = answers
+            result.flags = [*result.flags, *flags]
 
     def material(self, spec, task, index, check):
         """``(inputs as sent to the kernel, inputs, expected)`` of a check, computed once per

@@ -43,12 +43,22 @@ class Status(str, Enum):
     GRADED = "graded"
     REJECTED = "rejected"        # the file itself cannot be graded: the student's fault
     FAILED_GRADER = "grader failure"  # the grader's own fault: regraded on the next run
+    SUPERSEDED = "superseded"    # a gradebook row: an older submission, not graded
+    # written answers (the answer cell as found in the submission)
+    ANSWERED = "answered"        # the student wrote something: a marker gives the points
+    UNCHANGED = "unchanged"      # still as handed out: 0 points, no marker needed
+    #   MISSING (above) also stands for a written question whose answer cell is gone
+    # manual marks, as the reports merge them into a written answer
+    MARKED = "marked"            # a marker gave points for this very answer
+    PENDING = "pending"          # answered, not marked yet
+    STALE = "stale"              # marked, but the answer changed since: the mark is not used
 
     def __str__(self) -> str:
         return self.value
 
 
 STOPPED = (Status.TIMEOUT, Status.CRASHED, Status.SKIPPED)   # the grader ended these
+NOT_ANSWERED = (Status.UNCHANGED, Status.MISSING)            # written: 0 points, no marker
 
 
 def clip(text: Any, limit: int = MESSAGE_LIMIT) -> str:
@@ -100,6 +110,60 @@ class TaskResult:
 
 
 @dataclass
+class WrittenAnswer:
+    """A written question's answer as grading found it (``extra["written"][tag]``), and, once
+    the reports have merged the manual marks (``grader.manual``), its mark.
+
+    ``source`` is the answer cell's Markdown as submitted (untrusted, clipped), ``text`` the
+    answer alone as plain text, ``sha256`` identifies the submitted cell source, so a mark
+    made for one answer is never applied to another (a resubmission, a regrade)."""
+    tag: str
+    title: str
+    max: float
+    status: Status = Status.ANSWERED       # ANSWERED, UNCHANGED or MISSING
+    source: str = ""
+    text: str = ""
+    sha256: str = ""
+    rubric: list[dict] = field(default_factory=list)   # {"id", "points", "text"}
+    notes: list[str] = field(default_factory=list)     # how the cell was found, attachments
+    # merged from OUT/manual by the reports; never stored in results/
+    state: Status | None = None            # MARKED, PENDING, STALE, or the status above
+    points: float | None = None
+    criteria: list[str] = field(default_factory=list)  # rubric ids the marker ticked
+    comment: str = ""
+    marker: str = ""
+
+    STORED = ("title", "max", "status", "source", "text", "sha256", "rubric", "notes")
+
+    @property
+    def answered(self) -> bool:
+        return self.status is Status.ANSWERED
+
+    def to_dict(self) -> dict:
+        data = {name: getattr(self, name) for name in self.STORED}
+        data["status"] = self.status.value
+        if self.state is not None:        # merged: the dict a report or an export reads
+            data.update(state=self.state.value, points=self.points,
+                        criteria=list(self.criteria), comment=self.comment,
+                        marker=self.marker)
+        return data
+
+    @classmethod
+    def from_dict(cls, tag: str, data: dict) -> "WrittenAnswer":
+        return cls(tag=tag, title=str(data.get("title") or tag),
+                   max=float(data.get("max") or 0),
+                   status=Status(data.get("status", Status.ANSWERED.value)),
+                   source=str(data.get("source") or ""), text=str(data.get("text") or ""),
+                   sha256=str(data.get("sha256") or ""),
+                   rubric=[dict(c) for c in data.get("rubric") or [] if isinstance(c, dict)],
+                   notes=[str(n) for n in data.get("notes") or []],
+                   state=Status(data["state"]) if data.get("state") else None,
+                   points=None if data.get("points") is None else float(data["points"]),
+                   criteria=[str(c) for c in data.get("criteria") or []],
+                   comment=str(data.get("comment") or ""), marker=str(data.get("marker") or ""))
+
+
+@dataclass
 class Student:
     """Who submitted: from the file name, or from the LMS (then ``source`` says so)."""
     name: str | None = None
@@ -146,6 +210,21 @@ class SubmissionResult:
         self.graded_at = datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds")
         return self
+
+    @property
+    def written(self) -> dict[str, WrittenAnswer]:
+        """The written answers grading extracted (``extra["written"]``), typed, in question
+        order; empty for a result graded before written questions existed."""
+        stored = self.extra.get("written")
+        if not isinstance(stored, dict):
+            return {}
+        answers = {tag: WrittenAnswer.from_dict(tag, data) for tag, data in stored.items()
+                   if isinstance(data, dict)}
+        return dict(sorted(answers.items(), key=lambda item: question_order(item[0])))
+
+    @written.setter
+    def written(self, answers: dict[str, WrittenAnswer]) -> None:
+        self.extra["written"] = {tag: answer.to_dict() for tag, answer in answers.items()}
 
     @property
     def final(self) -> bool:
@@ -201,6 +280,11 @@ class SubmissionResult:
                 extra={k: v for k, v in data.items() if k not in known})
         except (TypeError, AttributeError) as error:
             raise ValueError(f"malformed result: {error}") from None
+
+
+def question_order(tag: str) -> list:
+    """Sort key for tags: answer_1_2 before answer_1_10 (and task_1_2 before task_1_10)."""
+    return [int(p) if p.isdigit() else p for p in str(tag).split("_")]
 
 
 def _task_dict(task: TaskResult) -> dict:

@@ -1,7 +1,7 @@
 """``python -m grader rubric``: an assignment's rubric as a course author reads it.
 
 Per task: its points, the requirements its statement makes and, for each, the checks that
-enforce it (public or hidden, points). Printed as Markdown, from the spec itself, so the table
+enforce it (public or hidden, points); per written question, its rubric. Printed as Markdown, from the spec itself, so the table
 and the grading cannot drift apart.
 """
 from .specs import available, load_spec
@@ -26,6 +26,10 @@ def rubric(spec) -> str:
         uncovered = [c for c in task.checks if not c.covers]
         if uncovered or not task.requirements:
             lines += [f"- {_check(c)}" for c in (uncovered or task.checks)] + [""]
+    for question in spec.written:     # marked by a person: the rubric a marker ticks
+        lines += [f"## {question.tag}: {question.title} ({question.points:g} points, "
+                  "written, marked by hand)", ""]
+        lines += [f"- {c.id} ({c.points:g} pt): {c.text}" for c in question.rubric] + [""]
     return "\n".join(lines)
 
 

@@ -146,8 +146,8 @@ def test_true_false_answers_use_negative_marking(solution):
     _, imports, _ = solution
     names = list(TRUE_FALSE)
     right = {n: TRUE_FALSE[n] for n in names}
-    cases = [({**right, names[0]: None}, 8.0),                       # one unanswered
-             ({**right, names[0]: not right[names[0]]}, 6.0),        # one wrong
+    cases = [({**right, names[0]: None}, 4.0),                       # one unanswered
+             ({**right, names[0]: not right[names[0]]}, 3.0),        # one wrong
              ({n: not v for n, v in right.items()}, 0.0)]            # all wrong: floor at 0
     for answers, expected in cases:
         source = "\n".join(f"{n} = {v!r}" for n, v in answers.items())
@@ -291,7 +291,7 @@ def test_a_hand_written_rule_and_made_up_losses_earn_only_the_format_points(solu
     _, imports, _ = solution
     points, _, results, _ = _grade_one(imports, "task_1_8", HAND_WRITTEN)
     public = sum(r.max for r in results if r.public)
-    assert points == public == 3.0, _why(results)
+    assert points == public == 2.0, _why(results)
     assert all(r.points == 0 for r in results if not r.public)
 
 
@@ -345,7 +345,7 @@ def test_plot_verdicts_are_made_from_raw_artists_by_the_grader(solution):
     _, imports, _ = solution
     points, _, results, _ = _grade_one(imports, "task_1_10", PLOT_SHADOWING)
     failed = {r.label for r in results if r.points < r.max}
-    assert points == 2.0, _why(results)          # it does return a Figure with Axes
+    assert points == 1.0, _why(results)          # it does return a Figure with Axes
     assert any("filled contour" in label for label in failed)
     assert any("shows the data points" in label for label in failed)
     assert any("grid" in label for label in failed)

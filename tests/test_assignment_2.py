@@ -357,7 +357,7 @@ def test_made_up_learning_curve_fails(solution):
     _, imports, _ = solution
     points, _, results, _ = _grade_one(imports, "task_2_8", FAKE_FIT)
     passed = [c.covers for r, c in zip(results, SPEC.task("task_2_8").checks) if r.passed]
-    assert passed == [("R1", "R7")] and points == 1, _why(results)
+    assert passed == [("R1", "R7")] and points == 0.5, _why(results)
 
 
 def test_known_accuracy_findings_lose_points(solution):
@@ -451,7 +451,7 @@ def test_sandboxed_attacks_earn_nothing(grader, tmp_path):
     result = assignment_kit.graded(grader, path, 2)
     points = {tag: task["points"] for tag, task in result["tasks"].items()}
     assert points == {**{t: SPEC.task(t).points for t in TAGS}, "task_2_6": 0.0,
-                      "task_2_7": 0.0, "task_2_8": 1.0}, points
+                      "task_2_7": 0.0, "task_2_8": 0.5}, points
 
 
 def test_variants_start_from_the_base_cells():

@@ -11,7 +11,7 @@ so the losses and probabilities of a run can be recomputed here, and made-up num
 """
 import numpy as np
 
-from ...checks import Assignment, Task, boolean, call, probe, value
+from ...checks import Assignment, Task, boolean, call, probe, value, Written
 from ...wire import Like
 from .reference import (
     XOR_X, XOR_Y, exact_float64, forward_args, judge_choice, judge_filled, judge_grid,
@@ -57,12 +57,12 @@ TASKS = [
         value("X_xor", shape=(4, 2), dtype="float", points=1, public=True,
               label="shape and dtype of `X_xor`", covers=("R1",)),
         probe("`X_xor`", "common.value", inputs={"name": "X_xor"},
-              expected={"value": XOR_X}, verify=exact_float64("X_xor"), points=2,
+              expected={"value": XOR_X}, verify=exact_float64("X_xor"), points=1,
               covers=("R1", "R2")),
         value("y_xor", shape=(4,), dtype="float", points=1, public=True,
               label="shape and dtype of `y_xor`", covers=("R3",)),
         probe("`y_xor`", "common.value", inputs={"name": "y_xor"},
-              expected={"value": XOR_Y}, verify=exact_float64("y_xor"), points=2,
+              expected={"value": XOR_Y}, verify=exact_float64("y_xor"), points=1,
               covers=("R3", "R4")),
     ]),
 
@@ -74,18 +74,18 @@ TASKS = [
               "and d (the bias is fitted together with the weights)",
     }, checks=[
         probe("`least_squares_fit` returns (w, b) of the right shapes", "common.call",
-              inputs=least_squares_inputs(6, 3, exact=False), points=2, public=True,
+              inputs=least_squares_inputs(6, 3, exact=False), points=1, public=True,
               expected={"value": (Like("ndarray", shape=(3,), dtype="float"), Like("float"))},
               subject="`least_squares_fit(X, y)`", verb="returned", covers=("R1", "R2", "R3")),
         call("least_squares_fit", (XOR_X, XOR_Y), expected=(np.zeros(2), 0.5), points=2,
              public=True, label="`least_squares_fit(X_xor, y_xor)`", covers=("R4",)),
         probe("`least_squares_fit` on hidden data", "common.call",
               inputs=least_squares_inputs(9, 3, exact=False), ref=ref_least_squares_call,
-              verify=judge_pair("least_squares_fit", ("w", "b")), points=4,
+              verify=judge_pair("least_squares_fit", ("w", "b")), points=3,
               covers=("R1", "R2", "R3", "R4")),
         probe("`least_squares_fit` on data that is exactly affine", "common.call",
               inputs=least_squares_inputs(12, 4, exact=True), ref=ref_least_squares_call,
-              verify=judge_pair("least_squares_fit", ("w", "b")), points=2, covers=("R4",)),
+              verify=judge_pair("least_squares_fit", ("w", "b")), points=1, covers=("R4",)),
     ]),
 
     Task("task_1_3", "True or false: linear models and XOR", requirements={
@@ -96,7 +96,7 @@ TASKS = [
         "R5": "tf_one_relu_unit_solves_xor: one hidden ReLU unit is not enough (False)",
         "R6": "every answer is True, False or None (a bool, not a string)",
     }, checks=[
-        boolean(name, answer, points=2, covers=(f"R{i}", "R6"))
+        boolean(name, answer, points=1, covers=(f"R{i}", "R6"))
         for i, (name, answer) in enumerate(TRUE_FALSE.items(), start=1)
     ]),
 
@@ -111,7 +111,7 @@ TASKS = [
         call("relu", lambda rng: (rng.normal(size=(3, 4)),), shape=(3, 4), dtype="float",
              points=1, public=True, label="`relu` keeps the shape of its input",
              covers=("R1",)),
-        call("relu", relu_inputs_3d, ref=ref_relu, points=2,
+        call("relu", relu_inputs_3d, ref=ref_relu, points=1,
              label="`relu` on a hidden 3-D input with zeros", covers=("R1", "R2")),
         probe("`relu` leaves its input unchanged", "a1_xor.relu_on_a_view",
               inputs=relu_view_inputs, ref=ref_relu_view, verify=judge_relu_view, points=1,
@@ -124,16 +124,16 @@ TASKS = [
         "R3": "the output is h @ w2 + b2, with no activation after it",
         "R4": "it works for any n, d and H",
     }, checks=[
-        call("two_layer_forward", forward_args(5, 2, 3), shape=(5,), dtype="float", points=2,
+        call("two_layer_forward", forward_args(5, 2, 3), shape=(5,), dtype="float", points=1,
              public=True, label="`two_layer_forward` returns one number per row of X",
              covers=("R1",)),
         call("two_layer_forward", FORWARD_EXAMPLE, ref=ref_two_layer_forward, points=2,
              public=True, label="`two_layer_forward` on the example input",
              covers=("R2", "R3")),
-        call("two_layer_forward", forward_args(7, 3, 5), ref=ref_two_layer_forward, points=4,
+        call("two_layer_forward", forward_args(7, 3, 5), ref=ref_two_layer_forward, points=3,
              covers=("R1", "R2", "R3", "R4")),
         call("two_layer_forward", forward_args(6, 2, 4, shift=-1.0), ref=ref_two_layer_forward,
-             points=2, label="`two_layer_forward` on hidden inputs with many inactive units",
+             points=1, label="`two_layer_forward` on hidden inputs with many inactive units",
              covers=("R2", "R3")),
     ]),
 
@@ -141,14 +141,14 @@ TASKS = [
         "R1": "W1_xor (2, 2), b1_xor (2,) and w2_xor (2,) are float arrays; b2_xor is a number",
         "R2": "with them the network outputs exactly 0, 1, 1, 0 on the rows of X_xor",
     }, checks=[
-        probe("shapes and types of the XOR parameters", "a1_xor.xor_parameters", points=2,
+        probe("shapes and types of the XOR parameters", "a1_xor.xor_parameters", points=1,
               public=True, subject="the XOR parameters",
               expected={"W1_xor": Like("ndarray", shape=(2, 2), dtype="float"),
                         "b1_xor": Like("ndarray", shape=(2,), dtype="float"),
                         "w2_xor": Like("ndarray", shape=(2,), dtype="float"),
                         "b2_xor": Like("float")}, covers=("R1",)),
         probe("the network with your parameters on the four XOR points",
-              "a1_xor.xor_parameters", verify=judge_xor_network, points=6, covers=("R2",)),
+              "a1_xor.xor_parameters", verify=judge_xor_network, points=5, covers=("R2",)),
     ]),
 
     Task("task_1_7", "The hidden representation", requirements={
@@ -164,7 +164,7 @@ TASKS = [
              public=True, label="`hidden_features` on the example input", covers=("R2",)),
         call("hidden_features", lambda rng: (rng.normal(size=(8, 3)), rng.normal(size=(3, 4)),
                                              rng.normal(size=4)),
-             ref=ref_hidden_features, points=4, covers=("R1", "R2")),
+             ref=ref_hidden_features, points=3, covers=("R1", "R2")),
     ]),
 
     Task("task_1_8", "Learning XOR with gradient descent", requirements={
@@ -186,30 +186,30 @@ TASKS = [
         "R9": "train_xor trains on the X and y it is given",
     }, checks=[
         probe("`train_xor(4, 0.5, 5, 0)`", "a1_xor.train_run", inputs=format_inputs,
-              points=3, public=True,
+              points=2, public=True,
               expected={"losses": [Like("float")] * 5, "accuracy": Like("float"),
                         "predictions": Like("ndarray", shape=(6,), dtype="float")},
               subject="`train_xor(4, 0.5, 5, 0)`", covers=("R1", "R2", "R8")),
         probe("`train_xor`: the first loss is that of the seeded network",
               "a1_xor.train_run", inputs=first_loss_inputs, ref=ref_run,
-              verify=judge_first_loss, points=2, covers=("R3", "R4", "R5")),
+              verify=judge_first_loss, points=1, covers=("R3", "R4", "R5")),
         probe("`train_xor`: the losses follow gradient descent", "a1_xor.train_run",
               inputs=trajectory_inputs, ref=ref_trajectory, verify=judge_trajectory,
-              points=3, covers=("R2", "R3", "R6")),
+              points=2, covers=("R2", "R3", "R6")),
         probe("`train_xor`: runs are reproducible and depend on the seed",
-              "a1_xor.train_seeds", inputs=seeds_inputs, verify=judge_seeds, points=2,
+              "a1_xor.train_seeds", inputs=seeds_inputs, verify=judge_seeds, points=1,
               covers=("R4",)),
         probe("`train_xor`: `predict` gives the trained network's probabilities",
               "a1_xor.train_run", inputs=predict_inputs, ref=ref_run, verify=judge_predict,
-              points=2, covers=("R5", "R8")),
+              points=1, covers=("R5", "R8")),
         probe("`train_xor`: `accuracy` matches what `predict` gives on the training points",
               "a1_xor.train_run", inputs=accuracy_inputs, verify=judge_accuracy, points=2,
               covers=("R7",)),
         probe("`train_xor` with 8 hidden units solves XOR for most seeds",
               "a1_xor.train_and_predict", inputs=relabelled_xor_inputs,
-              verify=judge_relabelled_xor, points=3, timeout=30.0, covers=("R5", "R6", "R9")),
+              verify=judge_relabelled_xor, points=2, timeout=30.0, covers=("R5", "R6", "R9")),
         probe("`train_xor` learns from given data X, y", "a1_xor.train_and_predict",
-              inputs=given_data_inputs, verify=judge_given_data, points=3, timeout=30.0,
+              inputs=given_data_inputs, verify=judge_given_data, points=2, timeout=30.0,
               covers=("R9",)),
     ]),
 
@@ -223,18 +223,18 @@ TASKS = [
         "R5": "all randomness comes from np.random.default_rng(seed): the same seed gives the "
               "same data, different seeds different data, NumPy's global generator is unused",
     }, checks=[
-        call("make_noisy_xor", (8, 0.1, 0), points=2, public=True,
+        call("make_noisy_xor", (8, 0.1, 0), points=1, public=True,
              expected=(Like("ndarray", shape=(8, 2), dtype="float"),
                        Like("ndarray", shape=(8,), dtype="float")), covers=("R1",)),
         probe("`make_noisy_xor`: labels", "common.call", inputs=noisy_call(1000, 0.05),
-              verify=judge_noisy_labels, points=3, covers=("R1", "R2")),
+              verify=judge_noisy_labels, points=2, covers=("R1", "R2")),
         probe("`make_noisy_xor`: the noise", "common.call", inputs=noisy_call(2000, 0.1),
               verify=judge_noisy_spread, points=2, covers=("R3",)),
         probe("`make_noisy_xor`: all four corners", "common.call",
               inputs=noisy_call(1000, 0.05), verify=judge_noisy_corners, points=1,
               covers=("R4",)),
         probe("`make_noisy_xor`: seeds", "a1_xor.noisy_xor_seeds", inputs=noisy_seeds_inputs,
-              verify=judge_noisy_seeds, points=2, covers=("R5",)),
+              verify=judge_noisy_seeds, points=1, covers=("R5",)),
     ]),
 
     Task("task_1_10", "Plotting a decision boundary", requirements={
@@ -246,12 +246,12 @@ TASKS = [
         "R4": "the points X are drawn (ax.scatter), coloured by their labels y",
     }, checks=[
         probe("`plot_decision_boundary` returns a Figure with at least one Axes",
-              "a1_xor.plot_figure", points=2, public=True,
+              "a1_xor.plot_figure", points=1, public=True,
               inputs={"X": XOR_X, "y": XOR_Y, "weights": np.array([4.0, -4.0]), "offset": 0.0},
               expected={"class": "matplotlib.figure.Figure", "axes": ["Axes"]},
               subject="what `plot_decision_boundary` returned", covers=("R1",)),
         probe("`plot_decision_boundary` draws a filled contour", "a1_xor.plot_artists",
-              inputs=plot_inputs, verify=judge_filled, points=2, covers=("R3",)),
+              inputs=plot_inputs, verify=judge_filled, points=1, covers=("R3",)),
         probe("`plot_decision_boundary` evaluates `predict` on a grid around the data",
               "a1_xor.plot_predict_calls", inputs=plot_inputs, verify=judge_grid, points=1,
               covers=("R2",)),
@@ -270,7 +270,7 @@ TASKS = [
         "R4": "multi-class classification: softmax output and NLL",
     }, checks=[
         probe("`output_choices` is a dict of (activation, loss) pairs", "common.value",
-              inputs={"name": "output_choices"}, points=2, public=True,
+              inputs={"name": "output_choices"}, points=1, public=True,
               expected={"value": {key: (Like("str"), Like("str")) for key in OUTPUT_CHOICES}},
               subject="`output_choices`", covers=("R1",)),
         *[probe(f"the {('output activation', 'loss')[part]} for {key}", "common.value",
@@ -282,8 +282,48 @@ TASKS = [
     ]),
 ]
 
+
+# ------------------------------------------------------------------ written questions
+# Marked by a person (`python -m grader review`). The model answers are the instructor cells
+# after the answer cells in the solution notebook; the rubric is what a marker ticks.
+
+WRITTEN = [
+    Written("answer_1_1", "No linear classifier solves XOR", rubric=[
+        (3, "Writes the four conditions as inequalities in $w_1, w_2$ and $b - t$, with the "
+            "right direction for each point ($> 0$ for the two points labelled 1, $\\le 0$ "
+            "for the two labelled 0)."),
+        (4, "Adds them in pairs (the two label-1 conditions, the two label-0 conditions) and "
+            "gets $w_1 + w_2 + 2(b - t) > 0$ and $\\le 0$ (or an equivalent pair)."),
+        (3, "Concludes that the two results contradict each other, so no $w$, $b$, $t$ "
+            "exists."),
+        (2, "The argument holds for every $w$, $b$ and $t$ (it assumes no particular "
+            "threshold or fitted model); a correct geometric argument (both pairs share the "
+            "midpoint $(\\tfrac12, \\tfrac12)$) also earns this."),
+    ]),
+    Written("answer_1_2", "Why training gets stuck on a plateau", rubric=[
+        (2, "(a) A run at $\\ln 2$ predicts $p = 0.5$ on all four points (a constant output)."),
+        (2, "(a) A run at $\\tfrac12 \\ln 2$ predicts two points (almost) perfectly and "
+            "$p = 0.5$ on the other two."),
+        (3, "(b) A dead ReLU unit (negative pre-activation on every point) outputs 0 and "
+            "passes no gradient, so its weights never change again."),
+        (3, "(b) Where every live unit is 0 on two points with different labels, the output "
+            "is $\\sigma(b_2)$ on both; the best is $0.5$, and no small change of the weights "
+            "helps (zero gradient through the ReLUs): a flat region, not the global minimum."),
+        (2, "(c) With more hidden units it is unlikely that some point is left without an "
+            "active unit at initialisation, and more units can become useful."),
+    ]),
+    Written("answer_1_3", "Output layers and losses, justified", rubric=[
+        (2, "Regression: targets are any real number, so an identity output; MSE (the "
+            "negative log-likelihood of Gaussian noise, or simply the squared error)."),
+        (2, "Binary classification: one probability in $(0, 1)$, so a sigmoid; BCE (the "
+            "Bernoulli negative log-likelihood)."),
+        (2, "Multi-class: a probability vector over the classes, so a softmax; NLL of the "
+            "true class (categorical cross-entropy)."),
+    ]),
+]
+
 SPEC = Assignment(
-    number=1, slug="xor", topic="XOR", title="The XOR problem", tasks=TASKS,
+    number=1, slug="xor", topic="XOR", title="The XOR problem", tasks=TASKS, written=WRITTEN,
     # torch.optim's first optimizer imports torch._dynamo (seconds); preload it once, not per
     # kernel
     preload=("numpy", "torch", "torch._dynamo", "matplotlib"), cell_timeout=10.0)

@@ -9,7 +9,7 @@ ever sent to the kernel.
 """
 import numpy as np
 
-from ...checks import Assignment, Task, boolean, call, probe, value
+from ...checks import Assignment, Task, boolean, call, probe, value, Written
 from ...wire import Like
 from . import reference as R
 
@@ -48,8 +48,8 @@ TASKS = [
                for name, points, req in [
                    ("s3", 0.5, "R2"), ("s4", 0.5, "R2"), ("s5", 0.5, "R2"), ("a3", 0.5, "R3"),
                    ("a4", 0.5, "R3"), ("a5", 0.5, "R3"), ("s6", 0.5, "R4"), ("y_hat", 0.5, "R4"),
-                   ("delta6", 1.0, "R5"), ("delta3", 1.5, "R6"), ("delta4", 0.75, "R6"),
-                   ("delta5", 0.75, "R6"), ("dL_dw32", 2.0, "R7")]],
+                   ("delta6", 0.5, "R5"), ("delta3", 1.0, "R6"), ("delta4", 0.25, "R6"),
+                   ("delta5", 0.25, "R6"), ("dL_dw32", 1.0, "R7")]],
          ]),
 
     Task("task_2_2", "A tiny sigmoid network",
@@ -72,23 +72,23 @@ TASKS = [
                    inputs={"func": "train_tiny_net", "args": [0.1, 3]},
                    expected={"value": [Like("float")] * 3}, points=0.5, public=True,
                    verb="gives", covers=("R5",)),
-             value("tiny_loss0", R.TINY0_LOSS, points=1.5, covers=("R1",)),
-             value("tiny_grads", {k: R.TINY0_GRADS[k] for k in ("w7", "w8", "w9")}, points=2,
+             value("tiny_loss0", R.TINY0_LOSS, points=1, covers=("R1",)),
+             value("tiny_grads", {k: R.TINY0_GRADS[k] for k in ("w7", "w8", "w9")}, points=1.5,
                    label="`tiny_grads` for the output weights w7, w8, w9", covers=("R2",)),
              value("tiny_grads", {k: R.TINY0_GRADS[k] for k in ("w1", "w2", "w3", "w4", "w5",
                                                                "w6")},
-                   points=2.5, label="`tiny_grads` for the hidden weights w1 to w6",
+                   points=1.5, label="`tiny_grads` for the hidden weights w1 to w6",
                    covers=("R3",)),
              calls("tiny_loss_and_grads", R.tiny_weights,
                    label="`tiny_loss_and_grads(w)` at hidden weights w",
                    ref=value_of(R.ref_tiny_loss_and_grads), subject="`tiny_loss_and_grads(w)`",
-                   verb="returned", points=1.5, covers=("R4",)),
+                   verb="returned", points=1, covers=("R4",)),
              probe("`train_tiny_net(0.2, 6)`, called twice", "a2_backprop.call_twice",
                    inputs={"func": "train_tiny_net", "args": [0.2, 6]},
-                   ref=value_of(R.ref_train_tiny_net), verify=R.judge_losses_twice, points=2,
+                   ref=value_of(R.ref_train_tiny_net), verify=R.judge_losses_twice, points=1.5,
                    covers=("R5", "R6", "R7", "R8")),
              calls("train_tiny_net", (1.0, 12), label="`train_tiny_net(1.0, 12)`",
-                   ref=value_of(R.ref_train_tiny_net), verify=R.judge_losses, points=2,
+                   ref=value_of(R.ref_train_tiny_net), verify=R.judge_losses, points=1,
                    covers=("R5", "R6", "R7")),
          ]),
 
@@ -107,17 +107,17 @@ TASKS = [
          },
          checks=[
              probe("`minibatch_step` on the worked example", "a2_backprop.minibatch",
-                   inputs=R.MB_EXAMPLE, ref=R.ref_minibatch_public, points=2, public=True,
+                   inputs=R.MB_EXAMPLE, ref=R.ref_minibatch_public, points=1, public=True,
                    subject="`minibatch_step`", verb="returned", covers=("R1", "R2", "R3", "R4")),
              probe("`minibatch_step` forward values on a hidden batch", "a2_backprop.minibatch",
                    inputs=R.minibatch_inputs, ref=R.ref_minibatch,
-                   verify=R.judge_minibatch(*R.MB_FORWARD), points=3, covers=("R1", "R2")),
+                   verify=R.judge_minibatch(*R.MB_FORWARD), points=2, covers=("R1", "R2")),
              probe("`minibatch_step` updated output layer on a hidden batch",
                    "a2_backprop.minibatch", inputs=R.minibatch_inputs, ref=R.ref_minibatch,
-                   verify=R.judge_minibatch("W2", "b2"), points=2.5, covers=("R1", "R3")),
+                   verify=R.judge_minibatch("W2", "b2"), points=2, covers=("R1", "R3")),
              probe("`minibatch_step` updated hidden layer on a hidden batch (with Z1 = 0 in "
                    "places)", "a2_backprop.minibatch", inputs=R.minibatch_inputs,
-                   ref=R.ref_minibatch, verify=R.judge_minibatch("W1", "b1"), points=3.5,
+                   ref=R.ref_minibatch, verify=R.judge_minibatch("W1", "b1"), points=2,
                    covers=("R1", "R4")),
              probe("`minibatch_step` leaves its inputs unchanged", "a2_backprop.minibatch",
                    inputs=R.minibatch_inputs, verify=R.judge_inputs_unchanged, points=1,
@@ -144,12 +144,12 @@ TASKS = [
                    subject="`numerical_gradient`", verb="returned", covers=("R1", "R2", "R3")),
              probe("`numerical_gradient` on a hidden 2-D input (a transposed view), default eps",
                    "a2_backprop.numerical_gradient_of",
-                   inputs=R.gradient_inputs((4, 3), (1, 0), {}), ref=GRADIENT, points=2,
+                   inputs=R.gradient_inputs((4, 3), (1, 0), {}), ref=GRADIENT, points=1,
                    subject="`numerical_gradient`", verb="returned", covers=("R1", "R2", "R3")),
              probe("`numerical_gradient` on a hidden 3-D input with eps=1e-2",
                    "a2_backprop.numerical_gradient_of",
                    inputs=R.gradient_inputs((2, 3, 2), (0, 1, 2), {"eps": 1e-2}), ref=GRADIENT,
-                   points=2, subject="`numerical_gradient(f, x, eps=1e-2)`", verb="returned",
+                   points=1, subject="`numerical_gradient(f, x, eps=1e-2)`", verb="returned",
                    covers=("R1", "R2", "R3")),
              probe("`numerical_gradient` leaves its input x unchanged",
                    "a2_backprop.numerical_gradient_of",
@@ -159,7 +159,7 @@ TASKS = [
              call("rel_error", (np.array([3.0, 4.0]), np.array([3.0, 2.0])),
                   ref=R.ref_rel_error, points=1, public=True, covers=("R5",)),
              call("rel_error", lambda rng: (rng.normal(size=(3, 5)), rng.normal(size=(3, 5)) * 0.3),
-                  ref=R.ref_rel_error, points=2, covers=("R5",)),
+                  ref=R.ref_rel_error, points=1, covers=("R5",)),
              call("rel_error", (np.zeros((2, 2)), np.zeros((2, 2))), expected=0.0, points=1,
                   label="`rel_error` of two zero arrays", covers=("R6",)),
          ]),
@@ -181,27 +181,27 @@ TASKS = [
          checks=[
              call("sigmoid", (np.array([0.0, 2.0]),), ref=R.ref_sigmoid, points=0.5,
                   public=True, covers=("R1", "R2")),
-             call("sigmoid", R.normal((5, 4), 4.0), ref=R.ref_sigmoid, points=1.5,
+             call("sigmoid", R.normal((5, 4), 4.0), ref=R.ref_sigmoid, points=1,
                   covers=("R1", "R2")),
              call("sigmoid_grad", (np.array([0.0, 2.0]),), ref=R.ref_sigmoid_grad, points=0.5,
                   public=True, covers=("R1", "R3")),
-             call("sigmoid_grad", R.normal((3, 2, 4), 3.0), ref=R.ref_sigmoid_grad, points=1.5,
+             call("sigmoid_grad", R.normal((3, 2, 4), 3.0), ref=R.ref_sigmoid_grad, points=1,
                   covers=("R1", "R3")),
              call("relu", (np.array([-1.5, 2.0]),), ref=R.ref_relu, points=0.5, public=True,
                   covers=("R1", "R4")),
-             call("relu", R.normal((6, 3)), ref=R.ref_relu, points=1.5, covers=("R1", "R4")),
+             call("relu", R.normal((6, 3)), ref=R.ref_relu, points=0.5, covers=("R1", "R4")),
              call("relu_grad", (np.array([-1.5, 0.0, 2.0]),), ref=R.ref_relu_grad, points=0.5,
                   public=True, covers=("R1", "R5")),
-             call("relu_grad", R.normal_with_zeros((2, 7)), ref=R.ref_relu_grad, points=1.5,
+             call("relu_grad", R.normal_with_zeros((2, 7)), ref=R.ref_relu_grad, points=0.5,
                   label="`relu_grad` on hidden inputs, some exactly 0", covers=("R1", "R5")),
              call("bce_loss", (np.array([0.9, 0.2]), np.array([1.0, 0.0])), ref=R.ref_bce_loss,
                   points=0.5, public=True, covers=("R1", "R6")),
-             call("bce_loss", R.bce_args, ref=R.ref_bce_loss, points=1, covers=("R1", "R6")),
+             call("bce_loss", R.bce_args, ref=R.ref_bce_loss, points=0.5, covers=("R1", "R6")),
              calls("bce_loss", R.BCE_EDGE, label="`bce_loss` at y_hat = 0 and y_hat = 1",
                    verify=R.judge_bce_edge, points=0.5, covers=("R7",)),
              call("bce_loss_grad", (np.array([0.9, 0.2]), np.array([1.0, 0.0])),
                   ref=R.ref_bce_loss_grad, points=0.5, public=True, covers=("R1", "R8")),
-             call("bce_loss_grad", R.bce_args, ref=R.ref_bce_loss_grad, points=1,
+             call("bce_loss_grad", R.bce_args, ref=R.ref_bce_loss_grad, points=0.5,
                   covers=("R1", "R8")),
              calls("bce_loss_grad", R.BCE_EDGE, label="`bce_loss_grad` at y_hat = 0 and y_hat = 1",
                    verify=R.judge_bce_grad_edge, points=0.5, covers=("R9",)),
@@ -232,31 +232,31 @@ TASKS = [
                              "b": np.zeros(2),
                              "y": Like("ndarray", shape=(4, 2), dtype="float")},
                    covers=("R1", "R4")),
-             probe("`Linear` initialisation", "a2_backprop.linear_init", points=2,
+             probe("`Linear` initialisation", "a2_backprop.linear_init", points=1,
                    inputs=R.init_inputs, verify=R.judge_init, covers=("R1", "R2", "R3")),
              probe("`Linear.forward` on a hidden batch", "a2_backprop.linear_forward",
                    inputs=R.only(R.linear_inputs, "W", "b", "x"), ref=R.pick(R.ref_linear, "y"),
                    points=1, verb="returned", covers=("R4",)),
              probe("`Linear.backward` return value (dx)", "a2_backprop.linear_backward",
                    inputs=R.only(R.linear_inputs, "W", "b", "x", "dy"),
-                   ref=R.pick(R.ref_linear, "dx"), points=1.5, verb="returned", covers=("R5",)),
+                   ref=R.pick(R.ref_linear, "dx"), points=1, verb="returned", covers=("R5",)),
              probe("`Linear.backward` stores dW", "a2_backprop.linear_backward",
                    inputs=R.only(R.linear_inputs, "W", "b", "x", "dy"),
-                   ref=R.pick(R.ref_linear, "dW"), points=1.5, subject="`self.dW`",
+                   ref=R.pick(R.ref_linear, "dW"), points=1, subject="`self.dW`",
                    covers=("R6",)),
              probe("`Linear.backward` stores db", "a2_backprop.linear_backward",
                    inputs=R.only(R.linear_inputs, "W", "b", "x", "dy"),
-                   ref=R.pick(R.ref_linear, "db"), points=1.5, subject="`self.db`",
+                   ref=R.pick(R.ref_linear, "db"), points=1, subject="`self.db`",
                    covers=("R6",)),
              probe("`Linear.step` after backward", "a2_backprop.linear_step",
                    inputs=R.linear_inputs, ref=R.pick(R.ref_linear, "W", "b"),
-                   verify=R.judge_linear_step, points=1.5, covers=("R7", "R8")),
+                   verify=R.judge_linear_step, points=1, covers=("R7", "R8")),
              probe("`Sigmoid` layer forward and backward", "a2_backprop.activation_layer",
-                   inputs=R.activation_inputs("Sigmoid"), ref=R.ref_activation, points=2,
+                   inputs=R.activation_inputs("Sigmoid"), ref=R.ref_activation, points=1.5,
                    verb="returned", covers=("R9", "R11")),
              probe("`ReLU` layer forward and backward (x = 0 in places)",
                    "a2_backprop.activation_layer", inputs=R.activation_inputs("ReLU"),
-                   ref=R.ref_activation, points=2, verb="returned", covers=("R10", "R11")),
+                   ref=R.ref_activation, points=1.5, verb="returned", covers=("R10", "R11")),
          ]),
 
     Task("task_2_7", "A network of layers",
@@ -281,21 +281,21 @@ TASKS = [
                    subject="`Net.forward`", verb="gives", covers=("R1", "R2")),
              probe("`Net.forward` runs the layers in order and returns the last output",
                    "a2_backprop.net_forward", inputs=R.only(R.net_inputs, "layers", "x"),
-                   verify=R.judge_net_output, points=1.5, covers=("R1", "R6")),
+                   verify=R.judge_net_output, points=1, covers=("R1", "R6")),
              probe("`Net.forward` trace (the input of every layer)", "a2_backprop.net_forward",
                    inputs=R.only(R.net_inputs, "layers", "x"), verify=R.judge_net_trace,
                    points=1, covers=("R2",)),
              probe("`Net.backward` calls the layers last to first with their inputs and "
                    "gradients", "a2_backprop.net_backward",
                    inputs=R.only(R.net_inputs, "layers", "trace", "dy"),
-                   verify=R.judge_net_backward_calls, points=1.5, covers=("R3", "R6")),
+                   verify=R.judge_net_backward_calls, points=1, covers=("R3", "R6")),
              probe("`Net.backward` return value (gradient w.r.t. the network input)",
                    "a2_backprop.net_backward",
                    inputs=R.only(R.net_inputs, "layers", "trace", "dy"),
-                   verify=R.judge_net_backward_return, points=1.5, covers=("R4",)),
+                   verify=R.judge_net_backward_return, points=1, covers=("R4",)),
              probe("`Net.step` steps every layer with lr", "a2_backprop.net_step",
                    inputs=R.only(R.net_inputs, "layers", "lr"), verify=R.judge_net_step,
-                   points=1.5, covers=("R5", "R6")),
+                   points=1, covers=("R5", "R6")),
          ]),
 
     Task("task_2_8", "Training with mini-batches",
@@ -323,23 +323,23 @@ TASKS = [
                    subject="the history from `fit`", verb="has", covers=("R1", "R5")),
              probe("`fit` passes the gradient of the mini-batch's mean BCE to net.backward",
                    "a2_backprop.fit_spy", inputs=R.fit_inputs(23, 7, 3, 0.05, 5),
-                   verify=R.judge_fit_dy, points=3, covers=("R4",)),
+                   verify=R.judge_fit_dy, points=2, covers=("R4",)),
              probe("`fit` mini-batches", "a2_backprop.fit_spy",
                    inputs=R.fit_inputs(23, 7, 3, 0.05, 4), verify=R.judge_fit_batches,
-                   points=2.5, covers=("R2",)),
+                   points=2, covers=("R2",)),
              probe("`fit` calls forward, backward and step(lr) for every mini-batch "
                    "(full-batch training, mb_size = number of samples)", "a2_backprop.fit_spy",
                    inputs=R.fit_inputs(12, 6, 3, 0.37, 12), verify=R.judge_fit_updates,
-                   points=2, covers=("R3",)),
+                   points=1.5, covers=("R3",)),
              probe("`fit` history: loss and accuracy after every epoch", "a2_backprop.fit_spy",
                    inputs=R.fit_inputs(23, 7, 3, 0.05, 5), verify=R.judge_fit_history,
-                   points=3, covers=("R1", "R5")),
+                   points=2, covers=("R1", "R5")),
              probe("`fit` shuffles with np.random.default_rng(seed)", "a2_backprop.fit_seeds",
-                   inputs=R.fit_seed_inputs(23, 3, 5), verify=R.judge_fit_seeds, points=1.5,
+                   inputs=R.fit_seed_inputs(23, 3, 5), verify=R.judge_fit_seeds, points=1,
                    covers=("R6",)),
              probe("`fit` without test data", "a2_backprop.fit_spy",
                    inputs=R.fit_inputs(10, 2, 2, 0.05, 3, test=False),
-                   verify=R.judge_fit_without_test, points=1, covers=("R1", "R7")),
+                   verify=R.judge_fit_without_test, points=0.5, covers=("R1", "R7")),
          ]),
 
     Task("task_2_9", "True or false?",
@@ -350,14 +350,65 @@ TASKS = [
              "R4": "tf_minibatch: True (noisier gradients, more updates per epoch)",
              "R5": "tf_smaller_eps: False (rounding error grows as eps shrinks)",
          },
-         checks=[boolean(name, answer, points=2, covers=("R1", req))
+         checks=[boolean(name, answer, points=1.5, covers=("R1", req))
                  for (name, answer), req in zip(R.TRUE_FALSE.items(), ("R2", "R3", "R4", "R5"))]),
+]
+
+
+# ------------------------------------------------------------------ written questions
+# Marked by a person (`python -m grader review`). The model answers are the instructor cells
+# after the answer cells in the solution notebook; the rubric is what a marker ticks.
+
+WRITTEN = [
+    Written("answer_2_1", "General formulas, and why delta4 = delta5 = 0", rubric=[
+        (1, "$s_3 = w_{31} x_1 + w_{32} x_2$."),
+        (2, "$\\delta_6 = \\hat y - y$ and $\\delta_3 = \\mathrm{ReLU}'(s_3)\\, w_{63}\\, "
+            "\\delta_6$ (the chain rule through the output weight and the ReLU)."),
+        (1, "$\\partial L / \\partial w_{32} = \\delta_3\\, x_2$ (the input $a_2 = x_2$ times "
+            "$\\delta_3$)."),
+        (2, "$\\delta_4 = \\delta_5 = 0$ because $s_4, s_5 < 0$ (the ReLU's derivative is 0 "
+            "there), so the weights into units 4 and 5 get zero gradient: they do not learn "
+            "from this example."),
+    ]),
+    Written("answer_2_2", "Why eta = 1 first diverges, then recovers", rubric=[
+        (2, "Along the output weights the loss is quadratic, with curvature "
+            "$c = h_1^2 + h_2^2 + 1$ (the 1 from the bias input)."),
+        (2, "Gradient descent on a quadratic multiplies the error by $1 - \\eta c$ per step, so "
+            "it converges only for $\\eta < 2/c$: $\\eta = 0.2$ contracts, $\\eta = 1$ "
+            "overshoots and the error grows."),
+        (2, "The large errors give large gradients for the hidden weights, which shrink $h_1$ "
+            "and $h_2$ and so lower the curvature."),
+        (2, "Once $c < 2/\\eta$ the iteration contracts and the loss falls to zero: whether a "
+            "learning rate is too large depends on the curvature, which changes during "
+            "training."),
+    ]),
+    Written("answer_2_3", "Truncation and rounding error", rubric=[
+        (2, "Names both sources: truncation (the difference quotient is a Taylor "
+            "approximation) and rounding (floating-point numbers, about $10^{-16}$ relative)."),
+        (2, "Truncation dominates for large $\\varepsilon$: slope 2 for the central difference "
+            "($\\varepsilon^2 f'''/6$), slope 1 for the one-sided one ($\\varepsilon f''/2$)."),
+        (2, "Rounding dominates for small $\\varepsilon$: about $10^{-16} |f| / \\varepsilon$, "
+            "slope $-1$ and noisy."),
+        (2, "The best $\\varepsilon$ balances the two, near $10^{-5}$ (central) and $10^{-8}$ "
+            "(one-sided), larger for the central difference because its truncation error "
+            "falls faster; so a smaller $\\varepsilon$ is not always better."),
+    ]),
+    Written("answer_2_4", "Linear layers, the ReLU and depth", rubric=[
+        (2, "Two affine layers compose to one affine map (written out, or stated precisely), "
+            "so the model is no more expressive than logistic regression: a linear boundary."),
+        (2, "The ReLU makes the hidden layer non-linear: a piecewise-linear, non-linear "
+            "boundary, hence the higher accuracy."),
+        (2, "Reads the results honestly: the deeper network lowers the training loss but does "
+            "not improve the test accuracy; the extra capacity mostly fits the training set."),
+        (2, "Proposes a sound test: repeat each model with several seeds (initialisation and "
+            "shuffling) and compare the means with the spread, ideally on a validation set."),
+    ]),
 ]
 
 SPEC = Assignment(
     number=2, slug="backprop", topic="Backpropagation",
     title="Backpropagation by hand and from scratch in NumPy",
-    tasks=TASKS,
+    tasks=TASKS, written=WRITTEN,
     preload=("numpy", "matplotlib", "scipy.optimize", "sklearn.datasets"), cell_timeout=10.0)
 
 assert SPEC.points == 100, SPEC.points

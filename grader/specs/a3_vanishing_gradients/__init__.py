@@ -1,6 +1,6 @@
 """Assignment 3: vanishing gradients in PyTorch (the rubric).
 
-Nine tasks, 100 points. For each task: what its statement requires, and the checks that
+Nine tasks, 70 points, and three written questions, 30 points. For each task: what its statement requires, and the checks that
 enforce it. References, input makers and judges: reference.py. Probes (run in the student's
 kernel): grader/probes/a3_vanishing_gradients.py.
 
@@ -12,7 +12,7 @@ exact answers against a reference run on the same network and data (a made-up lo
 gradient list fails), random answers against the statistics of reference runs and against
 what the caller's seed must fix.
 """
-from ...checks import Assignment, Task, boolean, call, probe, value
+from ...checks import Assignment, Task, boolean, call, probe, value, Written
 from ...wire import Like
 from .reference import (
     ann_inputs, ann_relu_forward, ann_shapes, bounds_reference, dead_inputs,
@@ -46,12 +46,12 @@ task_1 = Task(
         value("sigmoid_grad_max", kind="float", points=1, public=True, covers=("R1",)),
         probe("`sigmoid_grad_max` is the largest derivative on the grid", "common.value",
               inputs={"name": "sigmoid_grad_max"}, expected={"value": 0.25},
-              verify=verify_python_float, points=2, covers=("R1", "R2")),
+              verify=verify_python_float, points=1, covers=("R1", "R2")),
         call("gradient_bound", (10, 1.0), expected=0.25 ** 10, points=1, public=True,
              rtol=1e-4, covers=("R3",)),
         probe("`gradient_bound` for shallow networks (depth 0 included)", P + "bounds",
               inputs={"cases": SHALLOW}, ref=bounds_reference, verify=verify_bounds,
-              points=2, covers=("R3", "R4")),
+              points=1, covers=("R3", "R4")),
         probe("`gradient_bound` for deep networks and large weights", P + "bounds",
               inputs={"cases": DEEP}, ref=bounds_reference, verify=verify_bounds, points=2,
               covers=("R3", "R4")),
@@ -72,23 +72,23 @@ task_2 = Task(
     checks=[
         probe("`ANN_relu(784, 10)` has layers `linear1` ... `linear4` of the right sizes",
               P + "ann_parameters", inputs={"D_in": 784, "D_out": 10},
-              expected={"value": ann_shapes(784, 10)}, points=2, public=True,
+              expected={"value": ann_shapes(784, 10)}, points=1, public=True,
               subject="the parameter shapes of `ANN_relu(784, 10)`", covers=("R1",)),
         probe("`ANN_relu(784, 10)` on a batch of 3 images", P + "ann_outputs",
               inputs=ann_inputs(784, 10, 3, images=True), points=1, public=True,
               requires={"value": Like("tensor", shape=(3, 10), dtype="float")},
               subject="the output", covers=("R4",)),
         probe("`ANN_relu` outputs with given weights, on hidden inputs", P + "ann_outputs",
-              inputs=ann_inputs(20, 7, 6, images=False), ref=ann_relu_forward, points=4,
+              inputs=ann_inputs(20, 7, 6, images=False), ref=ann_relu_forward, points=3,
               rtol=1e-4, atol=1e-5, subject="the output of `ANN_relu(20, 7)`", verb="has",
               covers=("R1", "R2", "R3", "R4")),
         probe("`ANN_relu` outputs with given weights, on hidden images (a strided batch)",
               P + "ann_outputs", inputs=ann_inputs(784, 10, 4, images=True),
-              ref=ann_relu_forward, points=3, rtol=1e-4, atol=1e-5,
+              ref=ann_relu_forward, points=2, rtol=1e-4, atol=1e-5,
               subject="the output of `ANN_relu(784, 10)`", verb="has", covers=("R2", "R4")),
         probe("`ANN_relu` returns log-probabilities (their exponentials sum to 1)",
               P + "ann_outputs", inputs=ann_inputs(20, 7, 6, images=False),
-              verify=verify_log_probabilities, points=2, covers=("R3",)),
+              verify=verify_log_probabilities, points=1, covers=("R3",)),
     ])
 
 # ------------------------------------------------------------------ 3.3: train_epoch
@@ -129,19 +129,19 @@ task_3 = Task(
     checks=[
         probe("`train_epoch` on a small model (6 batches)", P + "training_run",
               inputs=network_inputs((6, 8, 8, 8, 3), 22, 4, 1.0, lr=0.1, log_interval=2),
-              expected={"stats": STATS_FORMAT}, points=3, public=True,
+              expected={"stats": STATS_FORMAT}, points=2, public=True,
               subject="`train_epoch`'s result", covers=("R1",)),
         _train("`train_epoch` records the mean absolute weight gradients per batch",
-               verify_gradients, 5, ("R4", "R5", "R6")),
-        _train("`train_epoch` records the loss of every batch", verify_losses, 3, ("R5", "R8")),
-        _train("`train_epoch` updates the parameters after every batch", verify_parameters, 3,
+               verify_gradients, 4, ("R4", "R5", "R6")),
+        _train("`train_epoch` records the loss of every batch", verify_losses, 2, ("R5", "R8")),
+        _train("`train_epoch` updates the parameters after every batch", verify_parameters, 2,
                ("R4", "R7")),
-        _train("`train_epoch` training accuracy over the whole epoch", verify_accuracy, 3,
+        _train("`train_epoch` training accuracy over the whole epoch", verify_accuracy, 2,
                ("R9",)),
         _train("`train_epoch` puts the model in training mode", verify_training_mode, 1,
                ("R2",)),
-        _train("`train_epoch` moves every batch to `device`", verify_moved, 1, ("R3",)),
-        _train("`train_epoch` shows its progress with tqdm", verify_progress, 1, ("R10",),
+        _train("`train_epoch` moves every batch to `device`", verify_moved, 0.5, ("R3",)),
+        _train("`train_epoch` shows its progress with tqdm", verify_progress, 0.5, ("R10",),
                probe_name="training_progress"),
     ])
 
@@ -171,10 +171,10 @@ task_4 = Task(
     checks=[
         probe("`evaluate` on a small example (batches of 4, 4 and 2)", P + "evaluation_run",
               inputs=network_inputs((5, 6, 6, 6, 3), 10, 4, 3.0), ref=evaluate_reference,
-              points=2, public=True, rtol=1e-5, atol=1e-7, subject="`evaluate`",
+              points=1, public=True, rtol=1e-5, atol=1e-7, subject="`evaluate`",
               verb="returned", covers=("R1", "R5", "R6")),
         _evaluate("`evaluate` mean loss per sample (the last batch is smaller)",
-                  verify_evaluate_part(0), 2, ("R5",)),
+                  verify_evaluate_part(0), 1, ("R5",)),
         _evaluate("`evaluate` accuracy", verify_evaluate_part(1), 1, ("R6",)),
         _evaluate("`evaluate` puts the model in evaluation mode", verify_eval_mode, 1, ("R2",)),
         _evaluate("`evaluate` does not track gradients", verify_no_grad, 1, ("R3",)),
@@ -201,7 +201,7 @@ task_5 = Task(
            for k, (name, answer) in enumerate(TF_ANSWERS.items(), 1)},
         "R9": "every answer is True, False or None (not a string or a number)",
     },
-    checks=[boolean(name, answer, points=1, covers=(f"R{k}", "R9"))
+    checks=[boolean(name, answer, points=0.5, covers=(f"R{k}", "R9"))
             for k, (name, answer) in enumerate(TF_ANSWERS.items(), 1)],
     min_points=0.0)
 
@@ -233,24 +233,24 @@ task_6 = Task(
     },
     checks=[
         probe("`make_mlp(2, 5, 'relu')`", P + "mlp_models",
-              inputs={"cases": [[[2, 5, "relu"], {}]]}, ref=mlp_reference, points=2,
+              inputs={"cases": [[[2, 5, "relu"], {}]]}, ref=mlp_reference, points=1,
               public=True, subject="`make_mlp(2, 5, 'relu')`", covers=("R1", "R2")),
         probe("`make_mlp` layers for other depths, widths, activations and sizes",
               P + "mlp_models",
               inputs={"cases": [[[1, 7, "sigmoid"], {}], [[3, 4, "tanh"], {"in_features": 9}],
                                 [[6, 3, "sigmoid"], {"out_features": 2}],
                                 [[4, 6, "relu"], {"in_features": 2, "out_features": 3}]]},
-              verify=verify_layouts, points=3, covers=("R1", "R2")),
+              verify=verify_layouts, points=2, covers=("R1", "R2")),
         probe("`make_mlp` with batch normalisation", P + "mlp_models",
               inputs={"cases": [[[2, 8, "sigmoid"], {"batch_norm": True}],
                                 [[3, 5, "relu"], {"batch_norm": True, "in_features": 4}]]},
               verify=verify_layouts, points=2, covers=("R3",)),
         probe("`make_mlp` with the default initialisation (Xavier)", P + "mlp_models",
-              inputs=_init_case("tanh"), verify=verify_init("xavier"), points=2,
+              inputs=_init_case("tanh"), verify=verify_init("xavier"), points=1,
               covers=("R4", "R7")),
         probe("`make_mlp` with init='kaiming'", P + "mlp_models",
               inputs=_init_case("relu", init="kaiming"), verify=verify_init("kaiming"),
-              points=2, covers=("R5", "R7")),
+              points=1, covers=("R5", "R7")),
         probe("`make_mlp` with init='uniform'", P + "mlp_models",
               inputs=_init_case("sigmoid", init="uniform"), verify=verify_init("uniform"),
               points=1, covers=("R6", "R7")),
@@ -281,12 +281,12 @@ task_7 = Task(
     checks=[
         probe("`gradient_ratio` on a 2-hidden-layer sigmoid network", P + "ratio_run",
               inputs=ratio_inputs((5, 6, 6, 3), 8, "sigmoid"), ref=gradient_ratio_reference,
-              points=2, public=True, covers=("R1", "R4"), **RATIO),
+              points=1, public=True, covers=("R1", "R4"), **RATIO),
         probe("`gradient_ratio` on a hidden deep sigmoid network with a LayerNorm in front",
               P + "ratio_run",
               inputs=ratio_inputs((10, 12, 12, 12, 12, 4), 30, "sigmoid", scale=2.0,
                                   norm_first=True),
-              ref=gradient_ratio_reference, points=2, covers=("R1", "R2", "R4"), **RATIO),
+              ref=gradient_ratio_reference, points=1, covers=("R1", "R2", "R4"), **RATIO),
         probe("`gradient_ratio` on a hidden ReLU network with LayerNorms", P + "ratio_run",
               inputs=ratio_inputs((10, 12, 12, 12, 4), 30, "relu", scale=1.5,
                                   norm_inside=True),
@@ -332,10 +332,10 @@ task_8 = Task(
               P + "variance_run",
               inputs={"args": ["xavier", "tanh"], "kwargs": {"depth": 3, "width": 64,
                                                              "n": 128}},
-              expected={"value": [Like("float")] * 3}, points=2, public=True,
+              expected={"value": [Like("float")] * 3}, points=1, public=True,
               subject="the result", covers=("R1",)),
-        _variances("normal_0.01", "tanh", 2, ("R2", "R3", "R4", "R5", "R6")),
-        _variances("normal_0.1", "relu", 2, ("R2", "R3", "R4", "R6")),
+        _variances("normal_0.01", "tanh", 1, ("R2", "R3", "R4", "R5", "R6")),
+        _variances("normal_0.1", "relu", 1, ("R2", "R3", "R4", "R6")),
         _variances("xavier", "tanh", 1, ("R2", "R3", "R6")),
         _variances("kaiming", "relu", 2, ("R2", "R3", "R4")),
         _variances("1/d_in", "sigmoid", 1, ("R2", "R4", "R6")),
@@ -359,17 +359,17 @@ task_9 = Task(
     checks=[
         probe("`dead_relu_fraction` on a small network", P + "dead_units",
               inputs=dead_inputs((3, 4, 5, 2), 6, dead=[[1], [0, 3]]), ref=dead_relu_reference,
-              points=2, public=True, subject="`dead_relu_fraction`", verb="returned",
+              points=1, public=True, subject="`dead_relu_fraction`", verb="returned",
               covers=("R1", "R2", "R3")),
         probe("`dead_relu_fraction` on a hidden network with dead units", P + "dead_units",
               inputs=dead_inputs((6, 10, 8, 12, 3), 40, dead=[[0, 4, 7], [2], [1, 5, 6, 9, 11]]),
-              ref=dead_relu_reference, points=3, subject="`dead_relu_fraction`",
+              ref=dead_relu_reference, points=2, subject="`dead_relu_fraction`",
               verb="returned", covers=("R1", "R2", "R3")),
         probe("`dead_relu_fraction` counts only units that are zero for every input",
               P + "dead_units",
               inputs=dead_inputs((6, 10, 8, 4), 40, dead=[[3], [5, 6]],
                                  partial=[[0, 1, 2, 8], [0, 1, 2]], zero=[[5], [4]]),
-              ref=dead_relu_reference, points=3, subject="`dead_relu_fraction`",
+              ref=dead_relu_reference, points=2, subject="`dead_relu_fraction`",
               verb="returned", covers=("R2",)),
         probe("`dead_relu_fraction` with BatchNorm1d before each ReLU", P + "dead_units",
               inputs=dead_inputs((6, 10, 8, 4), 40, dead=[[1, 2], [0, 7]], norm=True),
@@ -378,10 +378,53 @@ task_9 = Task(
     ])
 
 
+
+# ------------------------------------------------------------------ written questions
+# Marked by a person (`python -m grader review`). The model answers are the instructor cells
+# after the answer cells in the solution notebook; the rubric is what a marker ticks.
+
+WRITTEN = [
+    Written("answer_3_1", "The derivative of the sigmoid", rubric=[
+        (3, "Differentiates correctly: $\\sigma'(z) = e^{-z} / (1 + e^{-z})^2$."),
+        (2, "Rewrites it as $\\sigma(z)(1 - \\sigma(z))$ with a visible step (e.g. "
+            "$1 - \\sigma(z) = e^{-z} / (1 + e^{-z})$)."),
+        (2, "Shows that $p(1 - p) \\le \\tfrac14$ for $p \\in (0, 1)$ (completing the square, "
+            "or the derivative of $p(1 - p)$), not by reading the plot."),
+        (1, "The maximum is at $z = 0$, where $\\sigma(0) = \\tfrac12$."),
+    ]),
+    Written("answer_3_2", "Why the sigmoid network falls behind", rubric=[
+        (3, "Backpropagation multiplies by $\\sigma'(z) W$ once per sigmoid layer, and "
+            "$\\sigma' \\le \\tfrac14$ (Part 1): the gradient shrinks layer by layer."),
+        (2, "Reads the plot: the gradient of `linear1` is an order of magnitude (or more) "
+            "smaller than that of `linear3`."),
+        (2, "So the first layers hardly move, and the last layer learns on features that are "
+            "still almost random."),
+        (2, "Contrasts with the ReLU network: derivative 1 on active units, gradients of "
+            "similar size in all layers, all layers learn at once."),
+        (1, "Connects this to the result: after one epoch the sigmoid network is still close "
+            "to chance (it predicts almost the same class for every image)."),
+    ]),
+    Written("answer_3_3", "Which remedies rescue the deep sigmoid network", rubric=[
+        (2, "Says which work: batch normalisation and the uniform $[-1, 1]$ initialisation "
+            "make it train, He initialisation does not."),
+        (3, "Batch normalisation keeps the pre-activations near mean 0 and variance 1, where "
+            "the sigmoid is steep ($\\sigma' \\approx \\tfrac14$), so the signal does not "
+            "drift into the flat tails."),
+        (3, "Uniform $[-1, 1]$ weights (standard deviation about 0.58, several times "
+            "Xavier's) give each layer a gain above 1 that makes up for "
+            "$\\sigma' \\le \\tfrac14$."),
+        (3, "He initialisation is only $\\sqrt 2$ times Xavier's scale; it compensates the "
+            "ReLU units that are off, not the sigmoid's factor $\\tfrac14$, so the gradient "
+            "still vanishes."),
+        (1, "Relates each case to the per-layer factor $\\sigma'(z_l)\\, W_l$ of Part 1."),
+    ]),
+]
+
 SPEC = Assignment(
     number=3, slug="vanishing_gradients", topic="Vanishing_Gradients",
     title="Vanishing gradients in deep networks",
     tasks=[task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9],
+    written=WRITTEN,
     preload=("numpy", "torch", "torch.nn", "torch.nn.functional", "torch.utils.data",
              "torchvision", "matplotlib.pyplot", "sklearn.datasets", "sklearn.model_selection",
              "sklearn.preprocessing", "tqdm.auto"),

@@ -1,12 +1,12 @@
 """Assignment 4: optimizers, learning-rate schedules and regularization (the rubric).
 
-Twelve tasks, 100 points. Each task lists the requirements its statement makes and the checks
+Twelve tasks, 70 points, and six written questions, 30 points. Each task lists the requirements its statement makes and the checks
 that enforce them. References, input makers and judges: ``reference.py`` (trusted). Probes,
 which run in the student's kernel and only call and observe: ``grader/probes/a4_optimizers.py``.
 """
 import numpy as np
 
-from ...checks import Assignment, Task, boolean, call, probe
+from ...checks import Assignment, Task, boolean, call, probe, Written
 from ...wire import Like
 from . import reference as R
 
@@ -31,13 +31,13 @@ task_1 = Task(
         call("f", R.surface_grids, ref=R.ref_f, points=1, covers=("R1", "R2"),
              label="`f` on hidden grids of points (NumPy arrays)"),
         call("grad_f", (3.0, 2.0), ref=R.ref_grad_f, points=1, public=True, covers=("R3",)),
-        call("grad_f", R.surface_grids, ref=R.ref_grad_f, points=2, covers=("R2", "R3"),
+        call("grad_f", R.surface_grids, ref=R.ref_grad_f, points=1, covers=("R2", "R3"),
              label="`grad_f` on hidden grids of points (NumPy arrays)"),
         probe("`optimize_f(3.0, 2.0, 0.1, 10)`", P + "descent",
-              inputs={"args": [3.0, 2.0, 0.1, 10]}, ref=R.ref_descent, points=2, public=True,
+              inputs={"args": [3.0, 2.0, 0.1, 10]}, ref=R.ref_descent, points=1, public=True,
               verb="returned", covers=("R4", "R5", "R6", "R7")),
         probe("`optimize_f` with a hidden start, step size and decay", P + "descent",
-              inputs=R.descent_inputs, ref=R.ref_descent, verify=R.verify_descent, points=2,
+              inputs=R.descent_inputs, ref=R.ref_descent, verify=R.verify_descent, points=1,
               covers=("R4", "R5", "R6", "R7")),
         probe("`optimize_f` with a step size that grows (decay > 1): the path bounces",
               P + "descent", inputs=R.bouncing_descent_inputs, ref=R.ref_descent,
@@ -54,7 +54,7 @@ task_2 = Task(
     },
     checks=[
         probe("your `(my_step_size, my_steps, my_decay)`", P + "variables",
-              inputs=R.TUNED_INPUTS, verify=R.verify_tuned, points=3, covers=("R1", "R2")),
+              inputs=R.TUNED_INPUTS, verify=R.verify_tuned, points=2, covers=("R1", "R2")),
     ])
 
 
@@ -97,12 +97,12 @@ task_3 = Task(
     },
     checks=[
         _public_run("SGD", 1, ("R1", "R2")),
-        _hidden_run("SGD", 2, ("R1", "R2")),
+        _hidden_run("SGD", 1, ("R1", "R2")),
         _public_run("Momentum", 1, ("R1", "R3", "R7")),
-        _hidden_run("Momentum", 4, ("R1", "R3", "R5")),
+        _hidden_run("Momentum", 3, ("R1", "R3", "R5")),
         _public_run("Nesterov", 1, ("R1", "R4", "R7")),
-        _hidden_run("Nesterov", 4, ("R1", "R4", "R5")),
-        _side_by_side(["Momentum", "Nesterov"], 2, ("R6",)),
+        _hidden_run("Nesterov", 3, ("R1", "R4", "R5")),
+        _side_by_side(["Momentum", "Nesterov"], 1, ("R6",)),
     ])
 
 task_4 = Task(
@@ -121,12 +121,12 @@ task_4 = Task(
     },
     checks=[
         _public_run("AdaGrad", 1, ("R1", "R2", "R8")),
-        _hidden_run("AdaGrad", 3, ("R1", "R2", "R6")),
+        _hidden_run("AdaGrad", 2, ("R1", "R2", "R6")),
         _public_run("RMSProp", 1, ("R1", "R3", "R8")),
-        _hidden_run("RMSProp", 3, ("R1", "R3", "R6")),
+        _hidden_run("RMSProp", 2, ("R1", "R3", "R6")),
         _public_run("Adam", 1, ("R1", "R4", "R5", "R8")),
-        _hidden_run("Adam", 4, ("R1", "R4", "R5", "R6")),
-        _side_by_side(["AdaGrad", "RMSProp", "Adam"], 2, ("R7",)),
+        _hidden_run("Adam", 3, ("R1", "R4", "R5", "R6")),
+        _side_by_side(["AdaGrad", "RMSProp", "Adam"], 1, ("R7",)),
     ])
 
 
@@ -149,7 +149,7 @@ task_5 = Task(
               verify=R.verify_calls, points=1, covers=("R1", "R3")),
         probe("`stable_lr_range` with momentum on hidden eigenvalues", P + "call_each",
               inputs=R.momentum_eigenvalues, ref=R.ref_call_each(R.ref_stable_lr_range),
-              verify=R.verify_calls, points=2, covers=("R2", "R3")),
+              verify=R.verify_calls, points=1, covers=("R2", "R3")),
     ])
 
 
@@ -161,7 +161,7 @@ def _schedule(func, ref, public_calls, public_label, hidden, covers):
         probe(public_label, P + "call_each", inputs={"func": func, "calls": public_calls},
               ref=reference, points=1, public=True, verb="returned", covers=covers),
         probe(f"`{func}` on hidden settings and steps (compared with torch's scheduler)",
-              P + "call_each", inputs=hidden, ref=reference, verify=R.verify_calls, points=2,
+              P + "call_each", inputs=hidden, ref=reference, verify=R.verify_calls, points=1,
               covers=covers),
     ]
 
@@ -214,7 +214,7 @@ task_7 = Task(
               covers=("R1", "R2", "R3", "R5", "R6")),
         probe("`lr_finder` on a hidden problem where the loss explodes", P + "lr_finder_linear",
               inputs=lambda rng: R.lr_finder_inputs(rng, steps=30, lr_max=30.0),
-              ref=R.ref_lr_finder, verify=R.verify_lr_finder, points=2,
+              ref=R.ref_lr_finder, verify=R.verify_lr_finder, points=1,
               covers=("R1", "R3", "R4", "R5")),
         probe("`lr_finder` with a loss function that returns hidden values (a loss of exactly "
               "4 times the best, then nan)", P + "lr_finder_scripted",
@@ -246,7 +246,7 @@ task_8 = Task(
               inputs=R.split_inputs, ref=R.ref_split_scaler, points=1, verb="returned",
               covers=("R1", "R2", "R3")),
         probe("`split_and_scale` arrays on hidden data", P + "split", inputs=R.split_inputs,
-              ref=R.ref_split, points=2, verb="returned", covers=("R1", "R2", "R4", "R5")),
+              ref=R.ref_split, points=1, verb="returned", covers=("R1", "R2", "R4", "R5")),
         probe("`split_and_scale` when train_frac * len(x) ends in exactly .5", P + "split",
               inputs=R.split_half_inputs, ref=R.ref_split, points=1, verb="returned",
               covers=("R2",)),
@@ -293,14 +293,14 @@ task_9 = Task(
         probe("`run_repetitions` reports the evaluation-mode MSEs of the models it returns "
               "(hidden configuration with dropout)", P + "repetitions",
               inputs=R.repetitions_inputs(dropout=0.3), verify=R.verify_repetitions_mse,
-              points=1, covers=("R8", "R10")),
+              points=0.5, covers=("R8", "R10")),
         probe("`run_repetitions` trains what the statement describes (recomputed on a hidden "
               "configuration and seed)", P + "repetitions", inputs=R.repetitions_inputs(),
-              ref=R.ref_repetitions, verify=R.verify_repetitions_training, points=2,
+              ref=R.ref_repetitions, verify=R.verify_repetitions_training, points=1,
               covers=("R6", "R7", "R10")),
         probe("`run_repetitions` with each of the six optimizer names (recomputed)",
               P + "repetitions_each", inputs=R.names_inputs, ref=R.ref_names,
-              verify=R.verify_names, points=1, covers=("R7",)),
+              verify=R.verify_names, points=0.5, covers=("R7",)),
     ])
 
 
@@ -326,18 +326,18 @@ task_10 = Task(
               points=1, public=True, covers=("R1", "R2", "R3", "R5")),
         probe("`EarlyStopping.step` on hidden losses (one exactly min_delta below the best)",
               P + "early_stopping_sequence", inputs=R.early_stopping_inputs,
-              ref=R.ref_early_stopping, verify=R.verify_early_stopping, points=2,
+              ref=R.ref_early_stopping, verify=R.verify_early_stopping, points=1,
               covers=("R1", "R2", "R3", "R5")),
         probe("`EarlyStopping.step` on hidden losses with min_delta=0 and exact ties",
               P + "early_stopping_sequence", inputs=R.early_stopping_ties_inputs,
-              ref=R.ref_early_stopping, verify=R.verify_early_stopping, points=2,
+              ref=R.ref_early_stopping, verify=R.verify_early_stopping, points=1,
               covers=("R1", "R2", "R3", "R5")),
         probe("`best_state` keeps the best state of a model that changes in place",
               P + "early_stopping_best_state", inputs=R.restore_inputs, ref=R.ref_best_state,
               verify=R.verify_best_state, points=1, covers=("R4",)),
         probe("`EarlyStopping.restore` brings back the best weights and buffers",
               P + "early_stopping_restore", inputs=R.restore_inputs, ref=R.ref_restored,
-              verify=R.verify_restored, points=2, covers=("R6",)),
+              verify=R.verify_restored, points=1, covers=("R6",)),
     ])
 
 
@@ -352,7 +352,7 @@ def _penalty(func, covers_value):
               covers=("R1", covers_value, "R4")),
         probe(f"`{func}` of a hidden model with convolution and norm layers (not a Sequential)",
               P + "penalty_value", inputs=R.penalty_inputs(func, "mixed"),
-              ref=R.ref_penalty_value, verify=R.verify_penalty_value, points=2,
+              ref=R.ref_penalty_value, verify=R.verify_penalty_value, points=1,
               covers=("R1", covers_value, "R4", "R5")),
         probe(f"`{func}`: the gradients backward() adds, on that hidden model", P + "penalty",
               inputs=R.penalty_inputs(func, "mixed"), ref=R.ref_penalty_grads,
@@ -380,17 +380,83 @@ task_12 = Task(
     "task_4_12", "True or false",
     requirements={f"R{i}": f"`{name}` is {answer}"
                   for i, (name, answer) in enumerate(R.CONCEPTS.items(), start=1)},
-    checks=[boolean(name, answer, points=1, covers=(f"R{i}",))
+    checks=[boolean(name, answer, points=0.5, covers=(f"R{i}",))
             for i, (name, answer) in enumerate(R.CONCEPTS.items(), start=1)])
 
 
 TASKS = [task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9, task_10,
          task_11, task_12]
 
+
+# ------------------------------------------------------------------ written questions
+# Marked by a person (`python -m grader review`). The model answers are the instructor cells
+# after the answer cells in the solution notebook; the rubric is what a marker ticks.
+
+WRITTEN = [
+    Written("answer_4_1", "Local minimum, step size and decay", rubric=[
+        (2, "With $\\eta = 0.1$ the short steps follow the downhill direction from $(3, 2)$ "
+            "into the basin of the local minimum, and the path stays there."),
+        (1, "Their settings work because a larger first step crosses the ridge into the "
+            "basin of the global minimum."),
+        (2, "Without decay the path does not settle: the curvature in the global minimum is "
+            "large (largest Hessian eigenvalue about 11), so a constant step must stay below "
+            "about $2/11$; a larger one oscillates, and the decay brings it below that limit."),
+    ]),
+    Written("answer_4_2", "Adam's first step", rubric=[
+        (2, "With bias correction $\\hat m = g$ and $\\hat v = g^2$, so the step is "
+            "$\\eta\\, g / (|g| + \\varepsilon) \\approx \\eta\\, \\mathrm{sign}(g)$."),
+        (1, "Its size does not depend on the size of $g$: every parameter moves by about "
+            "$\\eta$."),
+        (2, "Without correction: $\\eta (1 - \\beta_1) / \\sqrt{1 - \\beta_2} \\approx "
+            "3.2\\, \\eta$, approaching the corrected size only slowly (over about a thousand "
+            "steps)."),
+    ]),
+    Written("answer_4_3", "The optimizers' paths", rubric=[
+        (2, "(a) The step size is limited by the steep direction, so plain gradient descent "
+            "overshoots across the narrow axis and creeps along the flat one; momentum "
+            "averages the steps: the alternating parts cancel, the consistent ones add up."),
+        (2, "(b) In the Rosenbrock valley the gradient points across the valley; SGD and "
+            "momentum need a small learning rate and crawl along the floor, while Adam and "
+            "RMSProp rescale each coordinate and follow the valley faster."),
+        (1, "(c) On flat parts SGD's steps are as tiny as the gradient; the adaptive methods "
+            "divide by the recent gradient size and keep steps of about $\\eta$."),
+        (1, "AdaGrad's sum of squared gradients only grows, so its steps only shrink: it "
+            "slows down on long runs."),
+    ]),
+    Written("answer_4_4", "What leaks from a scaler fitted on all points", rubric=[
+        (2, "Names what leaks: the minimum and maximum would include the test points, so the "
+            "test values (e.g. the height of the peak) set the scale of the training data."),
+        (1, "Why it matters: the test error becomes optimistic and no longer estimates the "
+            "error on new data, for which the scaler is fixed in advance."),
+        (1, "When it matters most: small data sets and rare extreme values; the rule is to "
+            "fit every fitted step on the training data only."),
+    ]),
+    Written("answer_4_5", "Reading the optimizer comparison", rubric=[
+        (2, "Says which optimizers reach a low test MSE in the budget and which do not, "
+            "consistent with their own table."),
+        (1, "Compares the spread between runs with the differences between optimizers: "
+            "differences smaller than the spread mean nothing."),
+        (1, "Checks the range test's suggestion (a tenth of the learning rate with the lowest "
+            "loss) against the learning rates used for SGD in the table."),
+        (1, "Explains the train/test gap: few training points and many parameters, so the "
+            "network fits the training points and errs between them (the steep flanks)."),
+    ]),
+    Written("answer_4_6", "Regularisation compared", rubric=[
+        (2, "Compares training, validation and test accuracy and the boundaries: the baseline "
+            "overfits (irregular boundary, a gap between training and test); says which "
+            "remedies help, consistent with their results."),
+        (2, "The early-stopped model's validation accuracy is optimistic because the stopping "
+            "epoch was chosen on the validation set; the test set, used for no decision, "
+            "gives the unbiased estimate."),
+        (1, "Explains how each helpful remedy acts (early stopping limits training, L1 and L2 "
+            "keep the weights small, dropout adds noise)."),
+    ]),
+]
+
 SPEC = Assignment(
     number=4, slug="optimizers", topic="Optimizers",
     title="Optimizers, learning-rate schedules and regularization",
-    tasks=TASKS,
+    tasks=TASKS, written=WRITTEN,
     # torch._dynamo is imported lazily by the first torch.optim optimizer (about 2 s): preloading
     # it in the kernel factory keeps that cost out of every submission.
     preload=("numpy", "torch", "torch._dynamo", "matplotlib", "sklearn.datasets", "tqdm"),

@@ -566,4 +566,5 @@ def test_sandboxed_attacks_fail_and_stay_in_their_tasks(grader, tmp_path):
     assert passed <= {"`train_xor(4, 0.5, 5, 0)`",
                       "`train_xor`: `accuracy` matches what `predict` gives on the training "
                       "points"}, passed
-    assert result["tasks"]["task_1_10"]["points"] == 2.0
+    public = sum(c.points for c in SPEC.task("task_1_10").checks if c.public)
+    assert result["tasks"]["task_1_10"]["points"] == public   # the public format check only

@@ -152,7 +152,7 @@ def test_hidden_messages_do_not_reveal_expected_values(solution):
 # Numbers a hidden check may print: the statement's constants. Anything else with a decimal
 # point, an exponent or a percent sign could be an expected value or the size of an error.
 STATEMENT_CONSTANTS = ("[1e-12, 1 - 1e-12]", "(p >= 0.5)")
-NUMBER = re.compile(r"\d\.\d|\d%|\de-?\d")
+NUMBER = re.compile(r"\d\.\d(?!\d* points?\))|\d%|\de-?\d")  # not the marking
 
 
 @pytest.mark.parametrize("tag", TAGS)

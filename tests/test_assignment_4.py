@@ -382,7 +382,7 @@ def test_mistakes_stay_in_their_own_task(solution):
 
 
 # a decimal number, a number in e-notation, or "expected" followed by a value
-REVEALING = re.compile(r"\d\.\d|\de-?\d|expected -?\d|largest error")
+REVEALING = re.compile(r"\d\.\d(?!\d* points?\))|\de-?\d|expected -?\d|largest error")
 
 
 def test_hidden_messages_reveal_no_values_and_say_what_is_wrong(solution):

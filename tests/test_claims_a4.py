@@ -63,10 +63,6 @@ print("''' + MARK + r'''" + _json.dumps({
 '''
 
 
-def _code_cell(source):
-    return nbformat.v4.new_code_cell(source)
-
-
 @pytest.fixture(scope="module")
 def notebook():
     return nbformat.read(SOLUTION, as_version=4)
@@ -78,7 +74,8 @@ def figures(notebook, tmp_path_factory):
     from nbclient import NotebookClient
     nb = nbformat.from_dict(json.loads(json.dumps(notebook)))   # a copy to run
     part_6 = next(c.source for c in nb.cells if c.id == "181f03eb")
-    nb.cells += [_code_cell(COLLECT), _code_cell(f"_part_6 = {part_6!r}\n" + FULL_PART_6)]
+    nb.cells += [nbformat.v4.new_code_cell(COLLECT),
+                 nbformat.v4.new_code_cell(f"_part_6 = {part_6!r}\n" + FULL_PART_6)]
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env.update(NNCOURSE_SMALL="1", NNCOURSE_DATA=str(tmp_path_factory.mktemp("data")),
                MPLBACKEND="agg",

@@ -30,7 +30,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .reports.files import ResultFileWarning, atomic_write, stem
+from .files import ResultFileWarning, atomic_write, stem
 from .result import Status, SubmissionResult
 
 QUESTION = re.compile(r"^answer_\d+_\d+$")

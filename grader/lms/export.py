@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import report
-from ..report import _atomic_write, _cell, _stem, fmt
+from ..files import atomic_write as _atomic_write, stem as _stem
+from ..reports.text import csv_cell as _cell, fmt
 from ..result import Status
 from .errors import LmsError
 from .late import final_points, late_line

@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..report import _atomic_write
+from ..files import atomic_write as _atomic_write
 from ..submission import NAME_RE
 from .archive import Download, IngestError, Limits, Member, Skipped, read_member
 from .sheets import Roster, RosterStudent, Worksheet

@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..reports.late import final_points, late_line  # noqa: F401 (part of the LMS API)
 from .errors import LmsError
 
 if TYPE_CHECKING:    # only for type hints; ingest imports this module
@@ -276,20 +277,3 @@ def penalty(entry: "Entry", policy: LatePolicy,
 
 # ---------------------------------------------------------------- results
 
-def final_points(result: dict) -> float:
-    """The total after the late penalty stored in ``result["late"]`` (if any), >= 0."""
-    total = float(result.get("total") or 0.0)
-    fraction = float((result.get("late") or {}).get("fraction") or 0.0)
-    return max(0.0, total * (1.0 - fraction))
-
-
-def late_line(result: dict) -> str | None:
-    """The separate line for feedback and comments, or None when nothing is to be said."""
-    late = result.get("late") or {}
-    if not late or (not late.get("seconds_late") and not late.get("review")):
-        return None
-    from ..report import fmt
-    deducted = float(result.get("total") or 0.0) - final_points(result)
-    head = (f"Late penalty: -{fmt(deducted)} points ({_percent(late.get('fraction') or 0)})"
-            if late.get("fraction") else "Late submission: no points deducted")
-    return f"{head}. {late.get('explanation', '')}".strip()

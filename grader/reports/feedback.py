@@ -14,6 +14,7 @@ from pathlib import Path
 from ..result import STOPPED, Status, SubmissionResult, TaskResult
 from ..submission import STRUCTURE_LOST
 from .files import as_result, atomic_write, stem
+from .late import final_points, late_line
 from .text import HTML, MARKDOWN, sentence, task_tags
 
 TASK_STATUS = {   # what a task status means, in the student's words
@@ -137,7 +138,6 @@ def _written(result: SubmissionResult) -> list[dict]:
 
 
 def _context(result: SubmissionResult) -> dict:
-    from ..lms.late import final_points, late_line     # here: grader.lms imports the reports
     data = result.to_dict()                             # the late policy reads the dict
     late = late_line(data) if result.extra.get("late") else None
     fraction = float((result.extra.get("late") or {}).get("fraction") or 0)

@@ -6,6 +6,7 @@ import io
 
 from ..result import NOT_ANSWERED, Status, SubmissionResult
 from .files import atomic_write
+from .late import final_points
 from .text import csv_cell, fmt, task_tags, written_tags
 
 
@@ -34,7 +35,6 @@ def write_gradebook(results: list[SubmissionResult], path, missing=()):
     ``final`` (the total after it) follow ``total``. With written questions in any result,
     a column per question follows the tasks, and ``pending`` (answers still to mark)
     follows ``max``; ``total`` includes the manual points."""
-    from ..lms.late import final_points     # here: grader.lms imports the reports
     tags = task_tags(results)
     questions = written_tags(results)
     late = any(r.extra.get("late") for r in results)

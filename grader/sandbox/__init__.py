@@ -56,13 +56,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import syscalls
+from .env import CLEAN_ENV_KEYS, sandbox_env  # noqa: F401 (part of this package's API)
 from .kernel import START_LOG
 from .limits import Limits, MemoryGroup, memory_controller
 from .mounts import MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, unmount
 
 UID_BASE, UID_SLOTS = 61000, 512
 SOCKET_ROOT = Path("/run/nncourse")
-CLEAN_ENV_KEYS = ("LANG", "LC_ALL", "TZ")
 GRADER = Path(__file__).resolve().parents[1]   # the grader package
 REPO = GRADER.parent                            # the folder that holds it: hidden
 LAST_WORDS = 200   # characters of a dead kernel's start log quoted in the grader's error
@@ -102,22 +102,6 @@ def _namespaces_work() -> bool:
     probe = subprocess.run(["unshare", "--net", "--mount", "--ipc", "true"],
                            capture_output=True)
     return probe.returncode == 0
-
-
-def sandbox_env(workdir):
-    """The whole environment a kernel sees: nothing of the grader's."""
-    env = {k: os.environ[k] for k in CLEAN_ENV_KEYS if k in os.environ}
-    # a user-site install (pip install --user) is found through HOME, which is replaced
-    env["PYTHONUSERBASE"] = os.environ.get("PYTHONUSERBASE") or site.getuserbase()
-    env.update(HOME=workdir, PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
-               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MPLBACKEND="Agg", PYTHONHASHSEED="0", IPYTHONDIR=f"{workdir}/.ipython",
-               MPLCONFIGDIR=f"{workdir}/.matplotlib", TMPDIR="/tmp", NNCOURSE_GRADING="1",
-               PYDEVD_DISABLE_FILE_VALIDATION="1",  # else debugpy warns on every import
-               # else ipykernel names each cell by a pure-Python hash of its source: 0.1 s
-               # for a request cell of the grader, which carries every check's inputs
-               IPYKERNEL_CELL_NAME="<grader request>")
-    return env
 
 
 # ------------------------------------------------------------------ grader side

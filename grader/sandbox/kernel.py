@@ -8,6 +8,7 @@ import traceback
 import warnings
 
 from . import mounts, syscalls
+from .env import sandbox_env
 from .limits import apply_rlimits
 
 PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
@@ -92,7 +93,6 @@ def _lock_down(request: dict) -> str:
 
 
 def _serve(request: dict, workdir: str) -> None:
-    from . import sandbox_env
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(sandbox_env(workdir))

@@ -5,6 +5,8 @@ the sandbox and with each task on its own); ``--all`` adds the hidden ones, for 
 """
 from pathlib import Path
 
+from .result import Status, SubmissionResult
+
 
 def add_arguments(parser):
     parser.add_argument("notebook", type=Path, help="the notebook to check")
@@ -14,20 +16,21 @@ def add_arguments(parser):
     parser.add_argument("--all", action="store_true", help="also run the hidden checks")
 
 
-def format_result(result, tasks=None):
-    if result["status"] == "rejected":
-        return f"{result['file']}: not graded: {result['error']}"
-    lines = [f"{result['file']}: assignment {result['assignment']}"]
-    lines += [f"  note: {flag}" for flag in result["flags"]]
-    for tag, task in result["tasks"].items():
+def format_result(result: SubmissionResult, tasks=None) -> str:
+    """The verdicts of one graded notebook, as the terminal shows them."""
+    if result.status is not Status.GRADED:
+        return f"{result.file}: not graded: {result.error}"
+    lines = [f"{result.file}: assignment {result.assignment}"]
+    lines += [f"  note: {flag}" for flag in result.flags]
+    for tag, task in result.tasks.items():
         if tasks and tag not in tasks:
             continue
-        lines.append(f"{tag} ({task['title']}): {task['points']:g}/{task['max']:g} [{task['status']}]")
-        lines += [f"    {m}" for m in task["messages"]]
-        for chk in task["checks"]:
-            mark = "PASS" if chk["status"] == "passed" else "FAIL"
-            lines.append(f"  [{mark}] {chk['label']} ({chk['points']:g}/{chk['max']:g})")
-            lines += [f"         {m}" for m in chk["messages"]]
+        lines.append(f"{tag} ({task.title}): {task.points:g}/{task.max:g} [{task.status}]")
+        lines += [f"    {m}" for m in task.messages]
+        for chk in task.checks:
+            mark = "PASS" if chk.passed else "FAIL"
+            lines.append(f"  [{mark}] {chk.label} ({chk.points:g}/{chk.max:g})")
+            lines += [f"         {m}" for m in chk.messages]
     return "\n".join(lines)
 
 

@@ -36,10 +36,7 @@ import numpy as np
 from . import compare
 from .wire import Like
 
-try:  # inside the grader package; the self-check copy in a notebook builds plain dicts
-    from .result import CheckResult, Status, clip
-except ImportError:
-    CheckResult = Status = clip = None
+from .result import CheckResult, Status, clip
 
 
 @dataclass
@@ -295,18 +292,13 @@ INTERFERED = "no result: your code interfered with the grader"
 
 
 def judge_report(check, report, inputs, expected):
-    """Turn the kernel's report for one check into a :class:`CheckResult` (a plain dict where
-    the result module is not available, in a notebook's self-check).
+    """Turn the kernel's report for one check into a :class:`CheckResult`.
 
     ``report`` is what the kernel sent for this check, or ``{"status": ..., "message": ...}``
     made by the grader when the check was stopped. A report that does not have the shape the
     kernel runtime produces can only come from code that tampered with it: the check gets no
     points and says so."""
     status, points, messages = _judge(check, report, inputs, expected)
-    if CheckResult is None:
-        return {"id": check.id, "label": check.label, "max": float(check.points),
-                "public": check.public, "points": points, "status": status,
-                "messages": messages}
     return CheckResult(id=check.id, label=check.label, max=float(check.points),
                        public=check.public, points=points, status=Status(status),
                        messages=[clip(m) for m in messages])
@@ -316,23 +308,23 @@ def _judge(check, report, inputs, expected):
     if isinstance(report, dict) and "status" in report and "ok" not in report:  # the grader's
         return report["status"], 0.0, [report.get("message") or "the check produced no result"]
     if not well_formed(report):
-        return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
+        return Status.INTERFERED, 0.0, [f"{check.label}: {INTERFERED}"]
     if not report["ok"]:
-        return "error", 0.0, [error_message(check.label, report["error"])]
+        return Status.ERROR, 0.0, [error_message(check.label, report["error"])]
     from .wire import from_plain
     try:
         out = from_plain(report["out"])
     except Exception:  # bytes that do not decode: not what the runtime sends
-        return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
+        return Status.INTERFERED, 0.0, [f"{check.label}: {INTERFERED}"]
     if not isinstance(out, dict):
-        return "interfered", 0.0, [f"{check.label}: {INTERFERED}"]
+        return Status.INTERFERED, 0.0, [f"{check.label}: {INTERFERED}"]
     try:
         points, found = check.judge(out, inputs, expected)
     except Exception as error:  # an observation the spec did not foresee: the student's loss
         points, found = 0.0, [f"{check.label}: the result could not be read "
                               f"({type(error).__name__})"]
     passed = points > 0 or (not found and points == 0)
-    return ("passed" if passed else "failed"), points, found
+    return (Status.PASSED if passed else Status.FAILED), points, found
 
 
 def well_formed(report, result=True):

@@ -167,9 +167,9 @@ class SubmissionRun:
                               "source": task.src.source})
         run = await self.session.call("run_cell", request, steps=[(step, self.limit)],
                                       deadline=self.deadline)
-        self.ready = task.tag if run.status == "ok" else None
+        self.ready = task.tag if run.status is Status.OK else None
         report = run.reports.get(step)
-        if report is None and run.status == "crashed" and task.cell_retries == 0:
+        if report is None and run.status is Status.CRASHED and task.cell_retries == 0:
             task.cell_retries += 1      # the report may have been lost as the kernel died
             return await self._run_cell(task, again)
         if report is None:
@@ -201,15 +201,15 @@ class SubmissionRun:
         steps = [((task.tag, c.id), max(self.limit, c.timeout or 0)) for _, c in checks]
         run = await self.session.call("run_checks", request, steps=steps,
                                       deadline=self.deadline)
-        self.ready = task.tag if run.status == "ok" else None
+        self.ready = task.tag if run.status is Status.OK else None
         for index, check in checks:
             key = (task.tag, check.id)
             report = run.reports.get(key)
-            if report is None and (run.flooded or key in run.voided or run.status == "ok"):
-                report = {"status": "interfered", "message": _stopped(run, check.label)[1]}
+            if report is None and (run.flooded or key in run.voided or run.status is Status.OK):
+                report = {"status": Status.INTERFERED, "message": _stopped(run, check.label)[1]}
             elif report is None and key != run.stopped_at:
                 break                         # not reached: runs in the next request
-            elif report is None and run.status == "crashed" and task.suspect is None:
+            elif report is None and run.status is Status.CRASHED and task.suspect is None:
                 task.suspect = (index, check)  # run it once more, alone, before blaming it
                 break
             elif report is None:
@@ -287,23 +287,25 @@ def _cell_report_ok(report):
 
 
 def _not_run(check, message):
-    result = judge_report(check, {"status": "not run", "message": message or ""}, None, None)
+    result = judge_report(check, {"status": Status.NOT_RUN, "message": message or ""}, None, None)
     result.messages = [message] if message else []
     return result
 
 
 def _stopped(run, what):
     if run.flooded:
-        return "interfered", f"{what}: {_INTERFERED} (it sent more output than the grader reads)"
-    if run.status == "ok":   # the request ended, but without this step's report
-        return "interfered", f"{what}: {_INTERFERED}"
-    if run.status == "timeout":
+        return Status.INTERFERED, (f"{what}: {_INTERFERED} (it sent more output than the "
+                                   "grader reads)")
+    if run.status is Status.OK:   # the request ended, but without this step's report
+        return Status.INTERFERED, f"{what}: {_INTERFERED}"
+    if run.status is Status.TIMEOUT:
         # the limit, not the time it took to stop: feedback must not vary with the load
-        return "timeout", f"{what} exceeded the time limit of {run.limit:g} s and was stopped"
-    if run.status == "crashed":
-        return "crashed", (f"the kernel died while running {what} (exit(), os._exit(), a "
+        return Status.TIMEOUT, (f"{what} exceeded the time limit of {run.limit:g} s and was "
+                                "stopped")
+    if run.status is Status.CRASHED:
+        return Status.CRASHED, (f"the kernel died while running {what} (exit(), os._exit(), a "
                            "crash or the memory limit); it was restarted for what follows")
-    return "interfered", f"{what}: {_INTERFERED}"
+    return Status.INTERFERED, f"{what}: {_INTERFERED}"
 
 
 def _cell_error(error):

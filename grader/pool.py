@@ -45,6 +45,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
+from .result import Status
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PREFLIGHT_SECONDS = 60.0      # a kernel start and an imports cell; generous under load
 STOP_SECONDS = 1.5            # how long a stopping worker may take before it is killed
@@ -260,8 +262,8 @@ async def _preflight_kernel(imports):
         await session.stop()
     found = run.reports.get(step)
     if found is None:
-        what = {"timeout": f"did not answer within {PREFLIGHT_SECONDS:g} s",
-                "crashed": "died"}.get(run.status, f"ended ({run.status})")
+        what = {Status.TIMEOUT: f"did not answer within {PREFLIGHT_SECONDS:g} s",
+                Status.CRASHED: "died"}.get(run.status, f"ended ({run.status})")
         return f"a sandboxed kernel {what} while running a trivial cell"
     for part, label in (("imports", "the assignment's imports cell"), ("cell", "a trivial cell")):
         report_ = found.get(part) or {}

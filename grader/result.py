@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from . import __version__
+from .constants import __version__
 
 SCHEMA = "nncourse-result/2"
 OLD_SCHEMAS = ("nncourse-result/1",)

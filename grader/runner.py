@@ -29,6 +29,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
+from .result import Status
 from .sandbox import ForkedProcess
 from .wire import WIRE_MIME
 
@@ -187,7 +188,7 @@ class CappedClient(NotebookClient):
 
 @dataclass
 class CellRun:
-    status: str                      # "ok", "timeout" or "crashed"
+    status: Status                   # OK, TIMEOUT or CRASHED
     reports: dict = field(default_factory=dict)   # (task, step) -> what the kernel reported
     seconds: float = 0.0
     truncated: set = field(default_factory=set)   # positions of steps whose output was cut
@@ -275,12 +276,12 @@ class KernelSession:
                 if task is not None:
                     task.cancel()
             await asyncio.gather(execution, return_exceptions=True)
-        status = "timeout" if limit is not None else await _outcome(execution)
+        status = Status.TIMEOUT if limit is not None else await _outcome(execution)
         stopped = client.steps[client.done] if client.done < len(client.steps) else None
         run = CellRun(status, client.reports(), time.monotonic() - started, client.truncated,
                       client.timeout if limit is None else limit, client.flooded,
-                      stopped if status != "ok" else None, set(client.duplicated))
-        if status != "ok":
+                      stopped if status is not Status.OK else None, set(client.duplicated))
+        if status is not Status.OK:
             await self.stop()
         return run
 
@@ -314,10 +315,10 @@ async def _watch(client, limits, deadline):
 async def _outcome(execution):
     try:
         await execution
-        return "ok"
+        return Status.OK
     except CellTimeoutError:
-        return "timeout"
+        return Status.TIMEOUT
     except (DeadKernelError, RuntimeError, asyncio.CancelledError):
-        return "crashed"
+        return Status.CRASHED
     except Exception:  # e.g. "Invalid Signature": the kernel signs with a key of its own
-        return "crashed"  # choosing; it cannot be trusted further, so it is replaced
+        return Status.CRASHED  # choosing; it cannot be trusted further, so it is replaced

@@ -15,6 +15,7 @@ import copy
 try:
     from .checks import Check, judge_report
     from .kernel_runtime import resolve, run_probe
+    from .result import Status
     from .wire import expected_to_plain, from_plain, to_plain
 except ImportError:  # embedded in a notebook: the modules above were exec'd before this one
     pass
@@ -72,7 +73,7 @@ def run_public(bundle, tag, namespace):
         inputs = from_plain(entry["inputs"])
         report = run_probe(resolve(chk.probe), copy.deepcopy(inputs), namespace, CELL_FILE)
         result = judge_report(chk, report, inputs, from_plain(entry["expected"]))
-        results.append(result if isinstance(result, dict) else vars(result))
+        results.append(vars(result))
     return task, results
 
 
@@ -83,14 +84,14 @@ def format_results(task: dict, results: list[dict]) -> str:
     if not results:
         return (f"NOT CHECKED {name}: this task has no public checks, so nothing can be checked "
                 f"here. It is graded after you submit ({hidden} hidden check(s)).")
-    passed = sum(r["status"] == "passed" for r in results)
+    passed = sum(r["status"] == Status.PASSED for r in results)
     got = sum(r["points"] for r in results)
     public = sum(r["max"] for r in results)
     verdict = "PASS" if passed == len(results) else "FAIL"
     lines = [f"{verdict} {name}: {passed} of {len(results)} public check(s) passed, "
              f"{got:g}/{public:g} points"]
     for r in results:
-        mark = "PASS" if r["status"] == "passed" else "FAIL"
+        mark = "PASS" if r["status"] == Status.PASSED else "FAIL"
         lines.append(f"  [{mark}] {r['label']} ({r['points']:g}/{r['max']:g})")
         lines += [f"         {m}" for m in r["messages"]]
     if hidden:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from .result import Status
+
 MAX_BYTES = 20 * 1024 * 1024
 # Assignment_N_NameSurname_12345678.ipynb, also with the suffix a browser adds to a second
 # download ("... (1).ipynb", "...(1).ipynb") or an LMS adds to a resubmission ("...-1.ipynb")
@@ -183,7 +185,7 @@ class TaskSource:
     tag: str
     source: str | None     # None when the task cannot be run
     problem: str | None = None
-    status: str | None = None   # why it cannot be run: "missing" or "not code"
+    status: Status | None = None   # why it cannot be run: MISSING or NOT_CODE
 
 
 class TemplateTasks(dict):
@@ -255,7 +257,7 @@ def task_sources(sub, template_tasks):
     sources = []
     for tag, cell_id in template_tasks.items():
         source = _pick(sub, tag, by_tag.get(tag, []), by_id.get(cell_id) if cell_id else None)
-        if source.status == "missing":
+        if source.status is Status.MISSING:
             if headers.get(tag):
                 source = TaskSource(tag, _text(headers[tag][0].get("source")))
                 found["header"].append(tag)
@@ -282,7 +284,7 @@ def _flag_recovery(sub, stripped, found, sources):
                    "cell")
     if found["position"]:
         how.append(f"{', '.join(found['position'])} by the cell's position in the notebook")
-    lost = [s.tag for s in sources if s.status == "missing"]
+    lost = [s.tag for s in sources if s.status is Status.MISSING]
     if stripped and not how:
         sub.flags.append(f"{STRUCTURE_LOST}: its cells have no task tags or ids (an editor or "
                          "converter removed them), and no task cell could be recognised; "
@@ -302,12 +304,12 @@ def _pick(sub, tag, cells, same_id):
         return TaskSource(tag, _text(code[0].get("source")))
     if cells:
         return TaskSource(tag, None, f"the cell tagged {tag} is not a code cell "
-                                     f"(it is {cells[0].get('cell_type')})", "not code")
+                                     f"(it is {cells[0].get('cell_type')})", Status.NOT_CODE)
     if same_id is not None and same_id.get("cell_type") == "code":
         sub.flags.append(f"the cell of {tag} had lost its tag; it was found by its cell id")
         return TaskSource(tag, _text(same_id.get("source")))
     return TaskSource(tag, None, f"no cell is tagged {tag} (was it deleted, or its tag removed?)",
-                      "missing")
+                      Status.MISSING)
 
 
 def _text(source):

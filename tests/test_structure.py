@@ -135,3 +135,27 @@ def test_the_graph_is_read():
     assert "grader.runner" in GRAPH["grader.grade"]
     assert "grader.sandbox" in GRAPH["grader.runner"]
     assert "grader.grade" in _reaches("grader.batch")
+
+
+def test_statuses_are_the_enum_outside_result_py():
+    """No module compares with, or stores as a "status", a string spelling of a Status:
+    statuses are ``grader.result.Status`` members everywhere but in result.py itself."""
+    from grader.result import Status
+    spelled = {s.value for s in Status}
+    found = []
+    for name, path in MODULES.items():
+        if name == "grader.result":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            strings = []
+            if isinstance(node, ast.Compare) and all(   # == or !=, not a key's membership
+                    isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+                strings = [n for n in [node.left, *node.comparators]
+                           if isinstance(n, ast.Constant)]
+            elif isinstance(node, ast.Dict):
+                strings = [v for k, v in zip(node.keys, node.values)
+                           if isinstance(k, ast.Constant) and k.value == "status"
+                           and isinstance(v, ast.Constant)]
+            found += [f"{path.name}:{n.lineno}: {n.value!r}" for n in strings
+                      if isinstance(n.value, str) and n.value in spelled]
+    assert not found, "\n".join(found)

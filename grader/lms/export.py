@@ -187,7 +187,7 @@ def match(results: list[dict], rows: list[RowKeys], roster: Roster | None,
             claims.setdefault(found[0], []).append(result)
     chosen = {}
     for index, claimants in sorted(claims.items()):
-        graded = [r for r in claimants if r.get("status") == "graded"]
+        graded = [r for r in claimants if r.get("status") == Status.GRADED]
         if len(claimants) == 1 or len(graded) == 1:
             pick = claimants[0] if len(claimants) == 1 else graded[0]
             chosen[index] = pick
@@ -247,14 +247,14 @@ def comment(result: dict, grade: float, feedback_file: bool) -> str:
     number = result.get("assignment")
     head = f"Assignment {number}: " if number is not None else ""
     parts = []
-    if result.get("status") in ("rejected", Status.FAILED_GRADER.value):
+    if result.get("status") in (Status.REJECTED, Status.FAILED_GRADER):
         parts.append(f"{head}your file could not be graded: {result.get('error') or 'unknown'}.")
     else:
         parts.append(f"{head}{fmt(result.get('total'))} / {fmt(result.get('max'))} points "
                      "from the autograder.")
     if line := late_line(result):
         parts.append(line if line.endswith(".") else line + ".")
-    if fmt(grade) != fmt(result.get("total")) and result.get("status") == "graded":
+    if fmt(grade) != fmt(result.get("total")) and result.get("status") == Status.GRADED:
         parts.append(f"Grade entered: {fmt(grade)}.")
     if feedback_file:
         parts.append("The attached feedback file shows every check.")
@@ -325,7 +325,7 @@ def _mismatched_max(export: Export, pairs: list[tuple[dict, float | None]], resc
     if rescale:
         return
     tops = {(fmt(r.get("max")), fmt(m)) for r, m in pairs
-            if m is not None and r.get("status") == "graded" and float(r.get("max") or 0) != m}
+            if m is not None and r.get("status") == Status.GRADED and float(r.get("max") or 0) != m}
     for ours, theirs in sorted(tops):
         export.warnings.append(f"results are out of {ours} points but the LMS's maximum is "
                                f"{theirs}; grades were written as points (--rescale scales them)")

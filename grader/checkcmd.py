@@ -14,6 +14,8 @@ def add_arguments(parser):
     parser.add_argument("-t", "--task", action="append", metavar="TAG",
                         help="only this task (repeatable), e.g. task_1_2")
     parser.add_argument("--all", action="store_true", help="also run the hidden checks")
+    parser.add_argument("--templates", type=Path,
+                        help="folder of the student templates (default: notebooks/)")
 
 
 def format_result(result: SubmissionResult, tasks=None) -> str:
@@ -45,9 +47,11 @@ def run(args):
         print(f"error: {args.notebook}: no such file")
         return 2
     grader = Grader(numbers=[args.assignment] if args.assignment else None,
-                    public_only=not args.all, hide=[str(args.notebook.resolve().parent)])
+                    public_only=not args.all, hide=[str(args.notebook.resolve().parent)],
+                    notebooks=args.templates)
     try:
-        print(format_result(grader.grade(args.notebook, args.assignment), args.task))
+        result = grader.grade(args.notebook, args.assignment)
     finally:
         grader.close()
-    return 0
+    print(format_result(result, args.task))
+    return 0 if result.status is not Status.FAILED_GRADER else 1

@@ -402,3 +402,17 @@ def test_a_function_that_prints_a_lot_still_gets_its_verdict(toy_grader, toy_fil
               "    return np.maximum(z, 0.0)")
     result = graded(toy_grader, toy_file({"task_9_2": chatty}), 9)
     assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 3.0, "task_9_3": 2.0}
+
+
+def test_the_check_command_prints_public_verdicts_and_with_all_the_hidden_ones(toy_templates,
+                                                                              toy_file):
+    """``python -m grader check``: what a student's self-check sees, from the sandbox."""
+    path = toy_file({"task_9_2": "def relu(z):\n    return z"})
+    command = [sys.executable, "-m", "grader", "check", str(path), "-a", "9",
+               "--templates", str(toy_templates)]
+    public = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert public.returncode == 0, public.stderr
+    assert "[FAIL] `relu(np.array([-1.0, 2.0]))`" in public.stdout
+    assert "hidden inputs" not in public.stdout
+    hidden = subprocess.run(command + ["--all"], capture_output=True, text=True, timeout=120)
+    assert "[FAIL] `relu` on hidden inputs" in hidden.stdout, hidden.stdout

@@ -54,7 +54,8 @@ class SpyBatch(torch.Tensor):
 class SpyProgress:
     """Stands in for ``tqdm``: hands out the wrapped iterable's items unchanged and records,
     in order, how it was made (``["tqdm", desc, leave]``), each item handed out ("batch") and
-    each call that sets the bar's text ("postfix")."""
+    what each set_postfix or set_postfix_str call shows (``["postfix", [[key, value], ...]]``,
+    as given)."""
 
     def __init__(self, events, iterable=None, desc=None, total=None, leave=True, *args,
                  **kwargs):
@@ -75,11 +76,12 @@ class SpyProgress:
     def __exit__(self, *exc):
         return None
 
-    def set_postfix(self, *args, **kwargs):
-        self.events.append("postfix")
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs):
+        shown = list(getattr(ordered_dict, "items", tuple)()) + list(kwargs.items())
+        self.events.append(["postfix", shown])
 
-    def set_postfix_str(self, *args, **kwargs):
-        self.events.append("postfix")
+    def set_postfix_str(self, s="", refresh=True):
+        self.events.append(["postfix", [["", s]]])
 
     def __getattr__(self, name):  # update, close, refresh, write, ...: accepted, not needed
         return lambda *args, **kwargs: None
@@ -533,6 +535,11 @@ def relabel_run(ns, labels):
     given = torch.as_tensor(labels)
     out = ns["relabel"](given)
     return {"value": out, "input_after": given, "ids": [id(out), id(given)]}
+
+
+def relabel_each(ns, batches):
+    """``relabel`` on each of the long tensors ``batches``: the results."""
+    return {"values": [ns["relabel"](torch.as_tensor(labels)) for labels in batches]}
 
 
 def merge_run(ns, logits, requires_grad):

@@ -166,6 +166,8 @@ WRONG["task_5_2"] = [
     ("R5-bar_left_on_screen", _edit("task_5_2", "leave=False", "leave=True")),
     ("R5-no_desc", _edit("task_5_2", "tqdm(loader, desc=desc, leave=False)",
                          "tqdm(loader, leave=False)")),
+    ("R5-shows_the_batch_loss", _edit("task_5_2", 'progress.set_postfix(loss=f"{total_loss / seen:.3f}")',
+                                      "progress.set_postfix(loss=loss.item())")),
     ("R6-returns_tensors", _edit_in(
         "task_5_2", "train_epoch", "total_loss += loss.item() * len(y)",
         "total_loss += loss.detach() * len(y)")),

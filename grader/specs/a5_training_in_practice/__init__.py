@@ -79,9 +79,9 @@ TRAIN_HIDDEN = R.training_inputs((6, 10, 4), (7, 1, 2, 5), lr=0.5, dropout=0.5,
 EVAL_HIDDEN = R.evaluation_inputs((6, 10, 4), (5, 2, 6), dropout=0.5)
 
 
-def _train(label, verify, points, covers, name="training_run"):
-    return probe(label, P + name, inputs=TRAIN_HIDDEN, ref=R.ref_training, verify=verify,
-                 points=points, covers=covers)
+def _train(label, verify, points, covers):
+    return probe(label, P + "training_run", inputs=TRAIN_HIDDEN, ref=R.ref_training,
+                 verify=verify, points=points, covers=covers)
 
 
 task_2 = Task(
@@ -118,8 +118,9 @@ task_2 = Task(
         _train("`train_epoch` puts the model in training mode", R.verify_training_mode, 1,
                ("R1",)),
         _train("`train_epoch` moves every batch to `device`", R.verify_moved, 1, ("R2",)),
-        _train("`train_epoch` shows its progress with tqdm", R.verify_progress, 1, ("R5",),
-               name="training_progress"),
+        probe("`train_epoch` shows its progress with tqdm", P + "training_progress",
+              inputs=TRAIN_HIDDEN, ref=R.ref_progress, verify=R.verify_progress, points=1,
+              covers=("R5",)),
         probe("`evaluate` on a small example (batches of 4, 4 and 3)", P + "evaluation_run",
               inputs=R.evaluation_inputs((5, 8, 3), (4, 4, 3)), ref=R.ref_evaluation,
               points=1, public=True, rtol=1e-5, atol=1e-7, subject="`evaluate`",
@@ -345,9 +346,9 @@ task_7 = Task(
         probe("`relabel` on hidden labels of shape (3, 4, 5)", P + "relabel_run",
               inputs=lambda rng: {"labels": rng.integers(0, 10, size=(3, 4, 5))},
               ref=R.ref_relabel, verify=R.verify_relabel, points=1, covers=("R1", "R2")),
-        probe("`relabel` on an empty batch", P + "relabel_run",
-              inputs={"labels": np.zeros(0, dtype=np.int64)}, ref=R.ref_relabel,
-              verify=R.verify_relabel, points=1, covers=("R2",)),
+        probe("`relabel` on an empty batch and on a batch of shape (2, 1)", P + "relabel_each",
+              inputs={"batches": [np.zeros(0, dtype=np.int64), np.array([[9], [3]])]},
+              verify=R.verify_relabel_each, points=1, covers=("R2",)),
         probe("`relabel` leaves its input alone", P + "relabel_run",
               inputs=lambda rng: {"labels": rng.permutation(np.arange(20) % 10)},
               ref=R.ref_relabel, verify=R.verify_relabel_input, points=1, covers=("R3",)),

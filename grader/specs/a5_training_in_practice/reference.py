@@ -11,6 +11,7 @@ Judges (``verify``) say what was observed and what the statement asks for, never
 or the size of an error.
 """
 import math
+import re
 
 import numpy as np
 
@@ -259,14 +260,11 @@ def evaluation_inputs(sizes, batch_sizes, dropout=0.0):
     return make
 
 
-def ref_training(layers, state, batches, lr, seed, desc):
+def _training_reference(layers, state, batches, lr, seed):
     """One epoch as the statement describes it, on the probe's network and batches: training
     mode, for each batch fresh gradients of the batch's mean cross-entropy and one plain SGD
-    step; torch seeded with ``seed`` first (dropout masks).
-
-    Returns {"result": (mean loss per sample, accuracy of the forward passes), "params":
-    [[name, Tensor], ...] after the epoch}.
-    """
+    step; torch seeded with ``seed`` first (dropout masks). Returns the model afterwards, the
+    batch losses and the number of correct predictions per batch."""
     import torch
     import torch.nn.functional as F
 
@@ -274,7 +272,7 @@ def ref_training(layers, state, batches, lr, seed, desc):
         model = _probes()._flat(layers, state)
         model.train()
         torch.manual_seed(seed)
-        total, correct, seen = 0.0, 0, 0
+        losses, correct = [], []
         for x, y in batches:
             x, y = torch.as_tensor(x), torch.as_tensor(y)
             model.zero_grad(set_to_none=True)
@@ -284,13 +282,29 @@ def ref_training(layers, state, batches, lr, seed, desc):
             with torch.no_grad():
                 for p in model.parameters():
                     p.add_(p.grad, alpha=-lr)
-            total += loss.item() * len(y)
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            seen += len(y)
-        return {"result": (total / seen, correct / seen),
-                "params": [[n, _tensor(p.detach().numpy().copy())]
-                           for n, p in model.named_parameters()]}
+            losses.append(loss.item())
+            correct.append((logits.argmax(dim=1) == y).sum().item())
+        return model, losses, correct
     return _forked(run)
+
+
+def ref_training(layers, state, batches, lr, seed, desc):
+    """{"result": (mean loss per sample, accuracy of the forward passes), "params":
+    [[name, Tensor], ...] after the epoch}."""
+    model, losses, correct = _training_reference(layers, state, batches, lr, seed)
+    sizes = [len(y) for _, y in batches]
+    return {"result": (sum(l * n for l, n in zip(losses, sizes)) / sum(sizes),
+                       sum(correct) / sum(sizes)),
+            "params": [[n, _tensor(p.detach().numpy().copy())]
+                       for n, p in model.named_parameters()]}
+
+
+def ref_progress(layers, state, batches, lr, seed, desc):
+    """{"running": the mean loss per sample over the batches so far, after each batch}."""
+    _, losses, _ = _training_reference(layers, state, batches, lr, seed)
+    sizes = [len(y) for _, y in batches]
+    totals = np.cumsum([l * n for l, n in zip(losses, sizes)])
+    return {"running": (totals / np.cumsum(sizes)).tolist()}
 
 
 def ref_evaluation(layers, state, batches, seed, grads):
@@ -404,6 +418,26 @@ def verify_moved(out, inputs, expected):
     return []
 
 
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _shown_numbers(shown):
+    """The numbers a set_postfix call showed: its values, and numbers written in strings."""
+    numbers = []
+    for _, value in shown if isinstance(shown, list) else []:
+        value = plain_scalar(value)
+        if type(value) in (int, float):
+            numbers.append(float(value))
+        elif isinstance(value, str):
+            numbers += [float(n) for n in NUMBER.findall(value)]
+    return numbers
+
+
+def _shows(numbers, running):
+    """Whether one of ``numbers`` is ``running``, as rounded for display (3 digits)."""
+    return any(math.isclose(n, running, rel_tol=5e-3, abs_tol=6e-3) for n in numbers)
+
+
 def verify_progress(out, inputs, expected):
     events = out.get("progress") or []
     made = [e for e in events if isinstance(e, list) and e[:1] == ["tqdm"]]
@@ -413,15 +447,25 @@ def verify_progress(out, inputs, expected):
     found = []
     if desc != inputs["desc"]:
         found.append("the progress bar's label is not the `desc` argument: "
-                      "tqdm(loader, desc=desc, leave=False)")
+                     "tqdm(loader, desc=desc, leave=False)")
     if leave is not False:
         found.append("the progress bar is made with leave=True (tqdm's default): pass "
                      "leave=False")
     if events.count("batch") != len(inputs["batches"]):
         found.append("the progress bar does not wrap the loader: iterate over "
                      "tqdm(loader, ...)")
-    if "postfix" not in events:
+    batches, shown, wrong = 0, 0, 0
+    for event in events:
+        if event == "batch":
+            batches += 1
+        elif isinstance(event, list) and event[:1] == ["postfix"] and batches:
+            shown += 1
+            wrong += not _shows(_shown_numbers(event[1]), expected["running"][batches - 1])
+    if not shown:
         found.append("the running mean loss is never shown: call set_postfix on the bar")
+    elif wrong:
+        found.append(f"{wrong} of {shown} set_postfix calls do not show the running mean loss "
+                     "(the mean per sample over the batches so far)")
     return found
 
 
@@ -640,9 +684,13 @@ def verify_log_file(out, inputs, expected):
 
 
 def verify_log_flush(out, inputs, expected):
-    """Every call ends with a flush, nothing closes the writer, one event file holds it all,
-    and the records of each call are in the file when the call returns (counted: one record
-    per add_scalar or add_histogram call made so far)."""
+    """Once the records are right: every call ends with a flush, nothing closes the writer, one
+    event file holds it all, and the records of each call are in the file when the call
+    returns (counted: one record per add_scalar or add_histogram call made so far)."""
+    wanted = expected_log(**{k: v for k, v in inputs.items() if k != "root"})
+    if log_problems(_file_records(out.get("files")), wanted):
+        return ["`log_epoch` does not write the right records yet, so how it leaves the writer "
+                "is not judged"]
     calls_after = out.get("calls_after") or []
     previous = 0
     for k, calls in enumerate(calls_after):
@@ -696,8 +744,8 @@ def ref_geometric_rates(low, high, n):
 
 def verify_rate_grids(out, inputs, expected):
     found = []
-    for (low, high, n), got in zip(inputs["calls"], out.get("values") or []):
-        name = f"`geometric_rates({low!r}, {high!r}, {n})`"
+    for k, ((low, high, n), got) in enumerate(zip(inputs["calls"], out.get("values") or [])):
+        name = f"`geometric_rates` on hidden grid {k + 1} (n = {n})"
         if type(got) is not list:
             found.append(f"{name} returned {describe(got)}, expected a list")
         elif len(got) != n:
@@ -1079,6 +1127,15 @@ def _relabel_problems(out, inputs):
 
 def verify_relabel(out, inputs, expected):
     return _relabel_problems(out, inputs)
+
+
+def verify_relabel_each(out, inputs, expected):
+    values = out.get("values") or []
+    for labels, value in zip(inputs["batches"], values):
+        found = _relabel_problems({"value": value}, {"labels": labels})
+        if found:
+            return found
+    return [] if len(values) == len(inputs["batches"]) else ["`relabel` was not called"]
 
 
 def verify_relabel_input(out, inputs, expected):
@@ -1468,9 +1525,9 @@ def verify_grid(out, inputs, expected):
         if value and value[0] != inputs["base"]:
             return ["the first configuration is not a copy of `base`"]
         if len(value) != len(want):
-            return [f"`one_factor_grid` returned {len(value)} configurations, expected "
-                    f"{len(want)}: one per value that differs from the base, setting by "
-                    "setting (not a full grid)"]
+            return [f"`one_factor_grid` returned {'too many' if len(value) > len(want) else 'too few'}"
+                    " configurations: after the base, one per value that differs from the "
+                    "base's, setting by setting (not a full grid)"]
         k = next(i for i, (a, b) in enumerate(zip(value, want)) if a != b)
         return [f"configuration {k} is wrong: after the base come, for every setting in the "
                 "order of `options` and every value in the order of its list, `base` with that "
@@ -1525,8 +1582,8 @@ def verify_study(out, inputs, expected):
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         return [f"`summarise_study` returned {describe(rows)}, expected a list of dicts"]
     if len(rows) != len(want):
-        return [f"`summarise_study` returned {len(rows)} rows for {len(want)} configurations "
-                "(one row per distinct tuple of the `keys` values)"]
+        return [f"`summarise_study` returned {'too many' if len(rows) > len(want) else 'too few'}"
+                " rows: one row per distinct tuple of the `keys` values"]
     keys = inputs["keys"]
     for k, (row, wanted) in enumerate(zip(rows, want)):
         if set(row) != set(wanted):
@@ -1544,7 +1601,7 @@ def verify_study(out, inputs, expected):
             return [f"row {k}: `mean` is not the mean of the runs' {inputs['metric']!r}"]
         if not math.isclose(row["std"], wanted["std"], rel_tol=1e-9, abs_tol=1e-12):
             return [f"row {k}: `std` is not the sample standard deviation (n - 1 in the "
-                    "denominator; 0.0 for a single run)"]
+                    "denominator; zero for a single run)"]
     return []
 
 

@@ -285,8 +285,10 @@ def test_reference_training_is_torch_sgd():
             optimizer.zero_grad()
             F.cross_entropy(model(torch.as_tensor(x)), torch.as_tensor(y)).backward()
             optimizer.step()
-    for (name, p), (_, want) in zip(model.named_parameters(), expected["params"]):
-        np.testing.assert_allclose(p.detach().numpy(), want.array, rtol=1e-6, atol=1e-7)
+    assert list(expected["params"]) == [name for name, _ in model.named_parameters()]
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.detach().numpy(), expected["params"][name].array,
+                                   rtol=1e-6, atol=1e-7)
 
 
 def test_hidden_training_inputs_tell_mistakes_apart():

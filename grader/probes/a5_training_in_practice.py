@@ -194,11 +194,15 @@ def _drawn(shapes, scales, generator):
 
 
 def _params(model):
-    return [[name, p.detach().clone()] for name, p in model.named_parameters()]
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+def _grads(model):
+    return {name: p.grad for name, p in model.named_parameters()}
 
 
 def _flags(model):
-    return [[name, p.requires_grad] for name, p in model.named_parameters()]
+    return {name: p.requires_grad for name, p in model.named_parameters()}
 
 
 def _token():
@@ -344,7 +348,7 @@ def evaluation_run(ns, layers, state, batches, seed, grads):
     result = ns["evaluate"](model, loader, "cpu")
     return {"result": result, "modes": modes,
             "training_after": [m.training for m in model.modules()],
-            "params": _params(model), "grads": [[n, p.grad] for n, p in model.named_parameters()]}
+            "params": _params(model), "grads": _grads(model)}
 
 
 # ---------------------------------------------------------------- task 5.3: log_epoch
@@ -377,7 +381,7 @@ def logging_run(ns, root, layers, state, frozen, grads, epochs, metrics):
                 "scalars": list(record["scalars"]), "histograms": list(record["histograms"])}
     writer.flush()                  # the content checks do not depend on the student's flush
     observed.update(files=_event_files(record["files"]), params=_params(model),
-                    grads=[[n, p.grad] for n, p in model.named_parameters()])
+                    grads=_grads(model))
     writer.close()
     return observed
 

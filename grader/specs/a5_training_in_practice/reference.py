@@ -67,7 +67,10 @@ def _float_problem(value, subject):
 
 
 def _pairs(value):
-    """``[[name, tensor], ...]`` that came back -> {name: array}, or None."""
+    """``{name: tensor}`` or ``[[name, tensor], ...]`` that came back -> {name: array}, or
+    None."""
+    if isinstance(value, dict):
+        return {str(name): _array(tensor) for name, tensor in value.items()}
     if not isinstance(value, list) or not all(isinstance(p, list) and len(p) == 2
                                               for p in value):
         return None
@@ -295,8 +298,8 @@ def ref_training(layers, state, batches, lr, seed, desc):
     sizes = [len(y) for _, y in batches]
     return {"result": (sum(l * n for l, n in zip(losses, sizes)) / sum(sizes),
                        sum(correct) / sum(sizes)),
-            "params": [[n, _tensor(p.detach().numpy().copy())]
-                       for n, p in model.named_parameters()]}
+            "params": {n: _tensor(p.detach().numpy().copy())
+                       for n, p in model.named_parameters()}}
 
 
 def ref_progress(layers, state, batches, lr, seed, desc):
@@ -359,7 +362,7 @@ def _diagnose(events, n_batches):
 
 def verify_training_params(out, inputs, expected):
     got = _pairs(out.get("params"))
-    want = {name: value.array for name, value in expected["params"]}
+    want = {name: value.array for name, value in expected["params"].items()}
     if got is None or _same_arrays(got, want, exact=False, rtol=1e-4, atol=1e-6):
         events = [e for e in out.get("events") or [] if isinstance(e, str)]
         hints = _diagnose(events, len(inputs["batches"]))
@@ -1239,7 +1242,7 @@ def transfer_inputs(n_classes, draw_seed=None, keep=(), **sizes):
 def ref_transfer(layers, seed, n_classes, draw_seed, keep):
     hidden = next(args[1] for name, _, args, _ in layers if name == "fc1")
     names = [f"{c}.{p}" for c in (*CONVS, "fc1", "fc2") for p in ("weight", "bias")]
-    return {"flags": [[name, name not in CONV_PARAMS] for name in names],
+    return {"flags": {name: name not in CONV_PARAMS for name in names},
             "fc2": ["Linear", hidden, n_classes],
             "fc2_params": ref_new_layer(hidden, n_classes, draw_seed)}
 
@@ -1330,7 +1333,7 @@ UNFROZEN = ["conv3.weight", "conv3.bias", "conv4.weight", "conv4.bias"]
 def ref_fine_tune(layers, seed, frozen, lr_conv, lr_head, grad):
     names = list(rebuilt(layers, seed))
     return {"optimizer": "RMSprop",
-            "flags": [[n, n in UNFROZEN or n in HEAD_PARAMS] for n in names],
+            "flags": {n: n in UNFROZEN or n in HEAD_PARAMS for n in names},
             "groups": [[UNFROZEN, {"lr": lr_conv}], [HEAD_PARAMS, {"lr": lr_head}]]}
 
 
@@ -1378,7 +1381,7 @@ def verify_fine_tune_defaults(out, inputs, expected):
 
 
 def _flags_right(out, names):
-    return out.get("flags") == [[n, n in UNFROZEN or n in HEAD_PARAMS] for n in names]
+    return out.get("flags") == {n: n in UNFROZEN or n in HEAD_PARAMS for n in names}
 
 
 def verify_fine_tune_kept(out, inputs, expected):

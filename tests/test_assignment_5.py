@@ -135,7 +135,8 @@ def test_spec_totals_80_code_points_and_matches_the_notebook(solution):
             assignment_kit.tags(c)]
     assert assignment_kit.tags(code[0]) == ["imports"]
     assert assignment_kit.tags(code[1]) == ["selfcheck"]
-    assert code[1].source == "from grader.selfcheck import check\nfrom grader.demo_cells import done"
+    assert code[1].source == ("from grader.selfcheck import check\n"
+                              "from grader.demo_cells import done")
 
 
 def test_public_checks_have_no_custom_verify_and_hidden_ones_exist():

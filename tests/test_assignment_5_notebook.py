@@ -88,7 +88,8 @@ def test_notebook_follows_the_authoring_conventions(nb):
     assert meta["assignment"] == 5 and meta["title"] and re.fullmatch(r"\w+", meta["topic"])
     code = [c for c in nb.cells if c.cell_type == "code" and "instructor" not in _tags(c)]
     assert _tags(code[0]) == ["imports"] and _tags(code[1]) == ["selfcheck"]
-    assert code[1].source == "from grader.selfcheck import check\nfrom grader.demo_cells import done"
+    assert code[1].source == ("from grader.selfcheck import check\n"
+                              "from grader.demo_cells import done")
     tasks = [(i, t) for i, c in enumerate(nb.cells) for t in _tags(c) if t.startswith("task_")]
     assert [t for _, t in tasks] == [f"task_5_{k}" for k in POINTS]
     for index, tag in tasks:

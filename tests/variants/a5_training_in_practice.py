@@ -166,8 +166,9 @@ WRONG["task_5_2"] = [
     ("R5-bar_left_on_screen", _edit("task_5_2", "leave=False", "leave=True")),
     ("R5-no_desc", _edit("task_5_2", "tqdm(loader, desc=desc, leave=False)",
                          "tqdm(loader, leave=False)")),
-    ("R5-shows_the_batch_loss", _edit("task_5_2", 'progress.set_postfix(loss=f"{total_loss / seen:.3f}")',
-                                      "progress.set_postfix(loss=loss.item())")),
+    ("R5-shows_the_batch_loss", _edit(
+        "task_5_2", 'progress.set_postfix(loss=f"{total_loss / seen:.3f}")',
+        "progress.set_postfix(loss=loss.item())")),
     ("R6-returns_tensors", _edit_in(
         "task_5_2", "train_epoch", "total_loss += loss.item() * len(y)",
         "total_loss += loss.detach() * len(y)")),
@@ -178,7 +179,8 @@ WRONG["task_5_2"] = [
         "return total_loss / len(loader), correct / seen")),
     ("R8-accuracy_after_the_step", _edit_in(
         "task_5_2", "train_epoch", "correct += (logits.argmax(dim=1) == y).sum().item()",
-        "with torch.no_grad():\n            correct += (model(x).argmax(dim=1) == y).sum().item()")),
+        "with torch.no_grad():\n"
+        "            correct += (model(x).argmax(dim=1) == y).sum().item()")),
     ("R8-accuracy_of_the_last_batch", _edit_in(
         "task_5_2", "train_epoch", "return total_loss / seen, correct / seen",
         "return total_loss / seen, (logits.argmax(dim=1) == y).float().mean().item()")),
@@ -493,7 +495,8 @@ WRONG["task_5_6"] = [
         "task_5_6",
         "            self.counter += 1\n        self.epochs += 1\n",
         "            self.counter += 1\n",
-        "            self.counter = 0\n", "            self.counter = 0\n            self.epochs += 1\n")),
+        "            self.counter = 0\n",
+        "            self.counter = 0\n            self.epochs += 1\n")),
     ("R7-stops_one_epoch_late", _edit("task_5_6", "return self.counter >= self.patience",
                                       "return self.counter > self.patience")),
     ("R8-restores_a_copy_kept_in_memory", _edit(

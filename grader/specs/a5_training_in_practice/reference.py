@@ -12,13 +12,18 @@ or the size of an error.
 """
 import math
 import re
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from ...compare import describe, plain_scalar, problems
 from ...wire import Tensor
 
+if TYPE_CHECKING:  # torch is imported where it is needed: loading the spec stays cheap
+    import torch
+
 SCRATCH = "/tmp"       # where probes write (a private tmpfs in the sandbox); they add a token
+Maker = Callable[[np.random.Generator], dict]     # a check's inputs, from a seeded generator
 
 
 # ================================================================ shared helpers
@@ -105,7 +110,7 @@ CONVS = ["conv1", "conv2", "conv3", "conv4"]
 CNN_LAYERS = [*CONVS, "fc1", "fc2", "dropout"]
 
 
-def cnn_shapes(n_classes=10, widths=CNN_WIDTHS, hidden=128):
+def cnn_shapes(n_classes: int = 10, widths=CNN_WIDTHS, hidden: int = 128) -> list:
     """The state dict of SmallCNN(n_classes), in order: ``[[name, shape], ...]``."""
     shapes, c_in = [], 3
     for name, c_out in zip(CONVS, widths):
@@ -122,13 +127,13 @@ def _scales(shapes):
             for _, shape in shapes]
 
 
-def cnn_layout_expected(n_classes=10):
+def cnn_layout_expected(n_classes: int = 10) -> dict:
     return {"state": cnn_shapes(n_classes),
             "types": ["Conv2d"] * 4 + ["Linear", "Linear", "Dropout"],
             "convs": [[(3, 3), (1, 1)]] * 4, "p": 0.3}
 
 
-def cnn_inputs(images, n_classes=10, strided=True, **kwargs):
+def cnn_inputs(images, n_classes=10, strided=True, **kwargs) -> Maker:
     """Inputs of ``cnn_forward`` / ``cnn_dropout``: weights and images drawn in the kernel from
     a seed; ``strided`` draws twice the images, of which the probe uses every other one."""
     def make(rng):
@@ -139,7 +144,7 @@ def cnn_inputs(images, n_classes=10, strided=True, **kwargs):
     return make
 
 
-def _drawn(shapes, scales, seed, x_shape):
+def _drawn(shapes: list, scales: list, seed: int, x_shape: list) -> tuple:
     import torch
     generator = torch.Generator().manual_seed(seed)
     weights = {name: torch.randn(shape, generator=generator) * scale
@@ -147,7 +152,7 @@ def _drawn(shapes, scales, seed, x_shape):
     return weights, torch.randn(x_shape, generator=generator)
 
 
-def small_cnn_logits(w, x):
+def small_cnn_logits(w: dict, x: "torch.Tensor") -> "torch.Tensor":
     """SmallCNN's forward pass in evaluation mode, from its weights ``w`` (a state dict)."""
     import torch.nn.functional as F
 
@@ -160,7 +165,7 @@ def small_cnn_logits(w, x):
     return F.linear(h, w["fc2.weight"], w["fc2.bias"])
 
 
-def ref_cnn_forward(kwargs, shapes, scales, seed, x_shape):
+def ref_cnn_forward(kwargs, shapes, scales, seed, x_shape) -> dict:
     """Logits (N, n_classes) of SmallCNN with the drawn weights on every other drawn image."""
     import torch
     weights, x = _drawn(shapes, scales, seed, x_shape)
@@ -175,7 +180,7 @@ def ref_cnn_forward(kwargs, shapes, scales, seed, x_shape):
 DROPOUT_WINDOW = 0.08
 
 
-def verify_dropout(out, inputs, expected):
+def verify_dropout(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     p = inputs["kwargs"]["dropout"]
     fc1, fc2, logits = (out.get(k) for k in ("fc1_out", "fc2_in", "logits"))
     if not all(isinstance(v, list) and len(v) == 3 and all(_array(t) is not None for t in v)
@@ -242,7 +247,7 @@ def _batches(rng, sizes, batch_sizes, loud=None):
     return batches
 
 
-def training_inputs(sizes, batch_sizes, lr, dropout=0.0, desc="train", loud=None):
+def training_inputs(sizes, batch_sizes, lr, dropout=0.0, desc="train", loud=None) -> Maker:
     def make(rng):
         layers = _mlp(sizes, dropout)
         return {"layers": layers, "state": _linear_state(rng, layers),
@@ -251,7 +256,7 @@ def training_inputs(sizes, batch_sizes, lr, dropout=0.0, desc="train", loud=None
     return make
 
 
-def evaluation_inputs(sizes, batch_sizes, dropout=0.0):
+def evaluation_inputs(sizes, batch_sizes, dropout=0.0) -> Maker:
     def make(rng):
         layers = _mlp(sizes, dropout)
         state = _linear_state(rng, layers)
@@ -263,7 +268,8 @@ def evaluation_inputs(sizes, batch_sizes, dropout=0.0):
     return make
 
 
-def _training_reference(layers, state, batches, lr, seed):
+def _training_reference(layers: list, state: list, batches: list, lr: float,
+                        seed: int) -> tuple:
     """One epoch as the statement describes it, on the probe's network and batches: training
     mode, for each batch fresh gradients of the batch's mean cross-entropy and one plain SGD
     step; torch seeded with ``seed`` first (dropout masks). Returns the model afterwards, the
@@ -291,7 +297,7 @@ def _training_reference(layers, state, batches, lr, seed):
     return _forked(run)
 
 
-def ref_training(layers, state, batches, lr, seed, desc):
+def ref_training(layers, state, batches, lr, seed, desc) -> dict:
     """{"result": (mean loss per sample, accuracy of the forward passes), "params":
     [[name, Tensor], ...] after the epoch}."""
     model, losses, correct = _training_reference(layers, state, batches, lr, seed)
@@ -302,7 +308,7 @@ def ref_training(layers, state, batches, lr, seed, desc):
                        for n, p in model.named_parameters()}}
 
 
-def ref_progress(layers, state, batches, lr, seed, desc):
+def ref_progress(layers, state, batches, lr, seed, desc) -> dict:
     """{"running": the mean loss per sample over the batches so far, after each batch}."""
     _, losses, _ = _training_reference(layers, state, batches, lr, seed)
     sizes = [len(y) for _, y in batches]
@@ -310,7 +316,7 @@ def ref_progress(layers, state, batches, lr, seed, desc):
     return {"running": (totals / np.cumsum(sizes)).tolist()}
 
 
-def ref_evaluation(layers, state, batches, seed, grads):
+def ref_evaluation(layers, state, batches, seed, grads) -> dict:
     """{"result": (cross-entropy summed over all samples / their number, accuracy),
     "training_after": every module's flag after the call (all False)}."""
     import torch
@@ -360,7 +366,7 @@ def _diagnose(events, n_batches):
     return hints
 
 
-def verify_training_params(out, inputs, expected):
+def verify_training_params(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     got = _pairs(out.get("params"))
     want = {name: value.array for name, value in expected["params"].items()}
     if got is None or _same_arrays(got, want, exact=False, rtol=1e-4, atol=1e-6):
@@ -372,7 +378,7 @@ def verify_training_params(out, inputs, expected):
     return []
 
 
-def verify_mean_loss(out, inputs, expected):
+def verify_mean_loss(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     result, found = _result_pair(out, "train_epoch")
     if found:
         return found
@@ -385,7 +391,7 @@ def verify_mean_loss(out, inputs, expected):
     return found
 
 
-def verify_train_accuracy(out, inputs, expected):
+def verify_train_accuracy(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     result, found = _result_pair(out, "train_epoch")
     if found:
         return found
@@ -397,7 +403,7 @@ def verify_train_accuracy(out, inputs, expected):
     return found
 
 
-def verify_training_mode(out, inputs, expected):
+def verify_training_mode(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """Every forward pass ran with every module in training mode (the model arrived in
     evaluation mode)."""
     modes = out.get("modes") or []
@@ -410,7 +416,7 @@ def verify_training_mode(out, inputs, expected):
     return []
 
 
-def verify_moved(out, inputs, expected):
+def verify_moved(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """Every batch tensor, x and y, was moved with ``.to(...)`` naming the device."""
     moves = out.get("moves") or []
     unmoved = sum(1 for calls in moves
@@ -441,7 +447,7 @@ def _shows(numbers, running):
     return any(math.isclose(n, running, rel_tol=5e-3, abs_tol=6e-3) for n in numbers)
 
 
-def verify_progress(out, inputs, expected):
+def verify_progress(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     events = out.get("progress") or []
     made = [e for e in events if isinstance(e, list) and e[:1] == ["tqdm"]]
     if not made:
@@ -488,7 +494,7 @@ def _evaluation_result(out, expected):
     return found
 
 
-def verify_evaluation(out, inputs, expected):
+def verify_evaluation(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = _evaluation_result(out, expected)
     modes = out.get("modes") or []
     if not modes:
@@ -506,7 +512,7 @@ def verify_evaluation(out, inputs, expected):
     return found
 
 
-def verify_evaluation_untouched(out, inputs, expected):
+def verify_evaluation_untouched(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """Once the results are right: the parameters and gradients are the ones given."""
     found = _evaluation_result(out, expected)
     if found:
@@ -526,8 +532,8 @@ def verify_evaluation_untouched(out, inputs, expected):
 
 # ================================================================ task 5.3: log_epoch
 
-def logging_inputs(layers, epochs, metrics, frozen=(), no_grad=(), nan_weight=None,
-                   inf_grad=None):
+def logging_inputs(layers: list, epochs: list, metrics: list, frozen=(), no_grad=(),
+                   nan_weight: str | None = None, inf_grad: str | None = None) -> Maker:
     """Inputs of ``logging_run``: the model's layers with weights and gradients (none for the
     parameters in ``no_grad``), parameters ``frozen`` frozen (their stale gradients stay),
     a nan in one weight and an inf in one gradient if asked."""
@@ -551,7 +557,8 @@ def _histogram_stats(values):
             "max": float(v.max())}
 
 
-def expected_log(layers, state, frozen, grads, epochs, metrics):
+def expected_log(layers: list, state: list, frozen: list, grads: list, epochs: list,
+                 metrics: list) -> list[dict]:
     """The records log_epoch must write, per call: its scalars (tag, float32 value) and its
     histograms (tag, summary of the values), each list in the statement's order."""
     names = [n for n, _ in _probes()._flat(layers, state).named_parameters()]
@@ -570,7 +577,7 @@ def expected_log(layers, state, frozen, grads, epochs, metrics):
     return calls
 
 
-def read_records(data):
+def read_records(data: np.ndarray) -> list[tuple]:
     """The summary records in the bytes of one event file (a sequence of TFRecords: length,
     its checksum, an Event protocol buffer, its checksum): ``[(step, kind, tag, value)]``
     with kind "scalar" (value a float) or "histogram" (value {num, sum, min, max}). A record
@@ -616,7 +623,7 @@ def _histogram_equal(got, want):
             and math.isclose(got["sum"], want["sum"], rel_tol=1e-6, abs_tol=1e-6))
 
 
-def log_problems(records, wanted):
+def log_problems(records: list | None, wanted: list[dict]) -> list[str]:
     """What differs between the records read from the event file and what the statement asks
     for, in words (tags are named; values and their errors are not)."""
     if records is None:
@@ -662,31 +669,31 @@ def log_problems(records, wanted):
     return found
 
 
-def ref_logging(root, layers, state, frozen, grads, epochs, metrics):
+def ref_logging(root, layers, state, frozen, grads, epochs, metrics) -> dict:
     """The add_scalar and add_histogram calls the statement asks for (for public checks)."""
     calls = expected_log(layers, state, frozen, grads, epochs, metrics)
     return {"scalars": [[t, float(v), s] for c in calls for s, t, v in c["scalars"]],
             "histograms": [[t, s] for c in calls for s, t, _ in c["histograms"]]}
 
 
-def ref_scalar_calls(**inputs):
+def ref_scalar_calls(**inputs) -> dict:
     """The add_scalar calls [tag, value, step] the statement asks for (public check)."""
     return {"scalars": ref_logging(**inputs)["scalars"]}
 
 
-def ref_histogram_calls(**inputs):
+def ref_histogram_calls(**inputs) -> dict:
     """The add_histogram calls [tag, step] the statement asks for (public check)."""
     return {"histograms": ref_logging(**inputs)["histograms"]}
 
 
-def verify_log_file(out, inputs, expected):
+def verify_log_file(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """The records in the event file (after the probe's own flush) are the ones the statement
     asks for, with the right summaries."""
     wanted = expected_log(**{k: v for k, v in inputs.items() if k != "root"})
     return log_problems(_file_records(out.get("files")), wanted)
 
 
-def verify_log_flush(out, inputs, expected):
+def verify_log_flush(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """Once the records are right: every call ends with a flush, nothing closes the writer, one
     event file holds it all, and the records of each call are in the file when the call
     returns (counted: one record per add_scalar or add_histogram call made so far)."""
@@ -717,7 +724,7 @@ def verify_log_flush(out, inputs, expected):
     return []
 
 
-def verify_log_untouched(out, inputs, expected):
+def verify_log_untouched(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """Once the records are right: every call returned None and changed no parameter or
     gradient."""
     wanted = expected_log(**{k: v for k, v in inputs.items() if k != "root"})
@@ -741,11 +748,11 @@ def verify_log_untouched(out, inputs, expected):
 
 # ================================================================ task 5.4: the rate search
 
-def ref_geometric_rates(low, high, n):
+def ref_geometric_rates(low, high, n) -> dict:
     return [low * (high / low) ** (i / (n - 1)) for i in range(n)]
 
 
-def verify_rate_grids(out, inputs, expected):
+def verify_rate_grids(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = []
     for k, ((low, high, n), got) in enumerate(zip(inputs["calls"], out.get("values") or [])):
         name = f"`geometric_rates` on hidden grid {k + 1} (n = {n})"
@@ -763,7 +770,7 @@ def verify_rate_grids(out, inputs, expected):
     return found[:2]
 
 
-def search_inputs(rates, draws):
+def search_inputs(rates, draws) -> Maker:
     def make(rng):
         return {"rates": list(rates), "seed": _seed(rng), "size": [3, 2], "draws": draws}
     return make
@@ -784,7 +791,7 @@ def _seeded_linear(seed, size):
     return _forked(build)
 
 
-def ref_search(rates, seed, size, draws):
+def ref_search(rates, seed, size, draws) -> dict:
     """What lr_search shows train_fn, call by call, and the keys of its result."""
     weights = _seeded_linear(seed, size)
     return {"type": "dict", "keys": list(rates), "optimizers": ["RMSprop"] * len(rates),
@@ -792,12 +799,12 @@ def ref_search(rates, seed, size, draws):
             "weights": [weights] * len(rates)}
 
 
-def ref_search_seen(**inputs):
+def ref_search_seen(**inputs) -> dict:
     """What train_fn receives and the result's keys (public check: no ids, no type)."""
     return {k: v for k, v in ref_search(**inputs).items() if k != "type"}
 
 
-def verify_search_seeding(out, inputs, expected):
+def verify_search_seeding(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     weights = out.get("weights") or []
     if len(weights) != len(inputs["rates"]):
         return [f"`train_fn` was called {len(weights)} time(s) for {len(inputs['rates'])} "
@@ -814,7 +821,7 @@ def verify_search_seeding(out, inputs, expected):
     return []
 
 
-def verify_search_protocol(out, inputs, expected):
+def verify_search_protocol(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     rates = inputs["rates"]
     optimizers = out.get("optimizers") or []
     if len(optimizers) != len(rates):
@@ -861,7 +868,7 @@ BEST_PUBLIC = {"pairs": _history_pairs([
     (1e-4, {"val_loss": [1.3, 1.2], "train_loss": [2.2, 2.0]})]), "key": "val_loss"}
 
 
-def ref_best_rate(pairs, key, hopeless=None):
+def ref_best_rate(pairs, key, hopeless=None) -> dict:
     best, score = None, math.inf
     for rate, history in pairs:
         finite = [v for v in history[key] if math.isfinite(v)]
@@ -870,23 +877,25 @@ def ref_best_rate(pairs, key, hopeless=None):
     return {"value": best}
 
 
-def best_hidden_inputs(rng):
+def best_hidden_inputs(rng: np.random.Generator) -> dict:
     """The winner's minimum is in the middle, after a nan (Python's min is then nan); a rate
     with no finite value; one whose smallest value is -inf; one whose last value is lower than
     the winner's; another key whose winner differs."""
     nan, inf = math.nan, math.inf
     scale = float(rng.uniform(1.0, 2.0))
     histories = [
-        (0.02, {"val_acc": [0.5 * scale, 0.6 * scale], "train_loss": [nan, 0.9 * scale, 1.1 * scale]}),
+        (0.02, {"val_acc": [0.5 * scale, 0.6 * scale],
+                "train_loss": [nan, 0.9 * scale, 1.1 * scale]}),
         (0.3, {"val_acc": [0.2 * scale, nan], "train_loss": [inf, inf]}),
         (0.001, {"val_acc": [0.9 * scale, 0.8 * scale], "train_loss": [1.0 * scale, nan]}),
         (0.05, {"val_acc": [0.7 * scale, 0.4 * scale], "train_loss": [0.95 * scale, -inf]}),
-        (0.007, {"val_acc": [0.1 * scale, 0.3 * scale], "train_loss": [1.05 * scale, 1.02 * scale]}),
+        (0.007, {"val_acc": [0.1 * scale, 0.3 * scale],
+                 "train_loss": [1.05 * scale, 1.02 * scale]}),
     ]
     return {"pairs": _history_pairs(histories), "key": "train_loss"}
 
 
-def best_guarded_inputs(rng):
+def best_guarded_inputs(rng: np.random.Generator) -> dict:
     inputs = best_hidden_inputs(rng)
     nan, inf = math.nan, math.inf
     inputs["hopeless"] = _history_pairs([(0.1, {"train_loss": [nan, inf]}),
@@ -894,7 +903,7 @@ def best_guarded_inputs(rng):
     return inputs
 
 
-def verify_best_rate(out, inputs, expected):
+def verify_best_rate(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     value = out.get("value")
     if value != expected["value"] or type(value) is not type(expected["value"]):
         return ["`best_rate` did not return the rate with the lowest finite value of "
@@ -903,7 +912,7 @@ def verify_best_rate(out, inputs, expected):
     return []
 
 
-def verify_best_guarded(out, inputs, expected):
+def verify_best_guarded(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = verify_best_rate(out, inputs, expected)
     if found:
         return ["`best_rate` does not return the right rate yet, so whether it leaves its "
@@ -932,7 +941,7 @@ def _same_history(got, want):
 
 # ================================================================ task 5.5: the schedule
 
-def ref_schedule(lrs, final_factor, epochs, steps):
+def ref_schedule(lrs, final_factor, epochs, steps) -> dict:
     """Every group's rate after each of ``steps`` scheduler steps."""
     return {"rates": [[lr * final_factor ** (k / epochs) for lr in lrs]
                       for k in range(1, steps + 1)]}
@@ -952,11 +961,11 @@ def _rates_problems(out, inputs, expected):
     return []
 
 
-def verify_schedule(out, inputs, expected):
+def verify_schedule(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     return _rates_problems(out, inputs, expected)
 
 
-def verify_schedule_created(out, inputs, expected):
+def verify_schedule_created(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     if _rates_problems(out, inputs, expected):
         return ["the schedule does not give the right rates yet, so what creating it does is "
                 "not judged"]
@@ -972,7 +981,7 @@ def verify_schedule_created(out, inputs, expected):
     return found
 
 
-def verify_scheduler_type(out, inputs, expected):
+def verify_scheduler_type(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     names = out.get("type") or []
     found = []
     if not ({"LRScheduler", "_LRScheduler"} & set(names)):
@@ -988,7 +997,7 @@ def _states(rng, count):
             [rng.normal(size=2).astype(np.float32) for _ in range(count)])
 
 
-def stopping_inputs(losses, patience, min_delta=0.0, kind="float", read=0):
+def stopping_inputs(losses, patience, min_delta=0.0, kind="float", read=0) -> Maker:
     def make(rng):
         weights, biases = _states(rng, len(losses))
         return {"root": SCRATCH, "patience": patience, "min_delta": min_delta,
@@ -997,7 +1006,7 @@ def stopping_inputs(losses, patience, min_delta=0.0, kind="float", read=0):
     return make
 
 
-def restore_inputs(rng):
+def restore_inputs(rng: np.random.Generator) -> dict:
     weights, biases = _states(rng, 3)
     written = [["weight", rng.normal(size=(2, 3)).astype(np.float32)],
                ["bias", rng.normal(size=2).astype(np.float32)]]
@@ -1005,7 +1014,7 @@ def restore_inputs(rng):
             "biases": biases, "written": written}
 
 
-def ref_stopping(root, patience, min_delta, losses, kind, weights, biases, read):
+def ref_stopping(root, patience, min_delta, losses, kind, weights, biases, read) -> dict:
     """The statement's EarlyStopping, call by call: the returns, (best_loss, best_epoch,
     counter, epochs) after each call, and the checkpoint's contents after each call."""
     best, best_epoch, counter, epochs, saved = math.inf, -1, 0, 0, None
@@ -1025,15 +1034,15 @@ def ref_stopping(root, patience, min_delta, losses, kind, weights, biases, read)
     return {"returned": returned, "after": after, "files": files}
 
 
-def ref_stopping_trace(**inputs):
+def ref_stopping_trace(**inputs) -> dict:
     return {k: v for k, v in ref_stopping(**inputs).items() if k != "files"}
 
 
-def ref_stopping_files(**inputs):
+def ref_stopping_files(**inputs) -> dict:
     return {"files": ref_stopping(**inputs)["files"]}
 
 
-def verify_stopping_trace(out, inputs, expected):
+def verify_stopping_trace(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     returned, after = out.get("returned") or [], out.get("after") or []
     names = ("best_loss", "best_epoch", "counter", "epochs")
     for k, (want_return, want_after) in enumerate(zip(expected["returned"], expected["after"])):
@@ -1048,7 +1057,7 @@ def verify_stopping_trace(out, inputs, expected):
     return []
 
 
-def verify_stopping_types(out, inputs, expected):
+def verify_stopping_types(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = verify_stopping_trace(out, inputs, expected)
     if found:
         return ["`step` does not record the losses right yet, so the types are not judged"]
@@ -1062,7 +1071,7 @@ def verify_stopping_types(out, inputs, expected):
     return []
 
 
-def verify_best_loss_float(out, inputs, expected):
+def verify_best_loss_float(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     after = out.get("after") or []
     odd = [row[0] for row in after if not is_python_float(row[0])]
     if odd:
@@ -1071,7 +1080,7 @@ def verify_best_loss_float(out, inputs, expected):
     return verify_stopping_trace(out, inputs, expected)
 
 
-def verify_checkpoints(out, inputs, expected):
+def verify_checkpoints(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     files = out.get("files") or []
     for k, (got, want) in enumerate(zip(files, expected["files"])):
         state = _pairs(got[0]) if isinstance(got, list) and got else None
@@ -1083,11 +1092,11 @@ def verify_checkpoints(out, inputs, expected):
     return []
 
 
-def ref_restore(root, patience, losses, weights, biases, written):
+def ref_restore(root, patience, losses, weights, biases, written) -> dict:
     return {"restored": [[name, _tensor(value)] for name, value in written]}
 
 
-def verify_restore(out, inputs, expected):
+def verify_restore(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = []
     restored = _pairs(out.get("restored"))
     if restored is None or _same_arrays(restored, dict(inputs["written"])):
@@ -1106,7 +1115,7 @@ LOOKUP = np.array([3, 0, 3, 1, 3, 3, 3, 3, 3, 2])
 COLUMNS = [1, 3, 9]
 
 
-def ref_relabel(labels):
+def ref_relabel(labels) -> dict:
     return {"value": _tensor(LOOKUP[np.asarray(labels)])}
 
 
@@ -1128,11 +1137,11 @@ def _relabel_problems(out, inputs):
     return []
 
 
-def verify_relabel(out, inputs, expected):
+def verify_relabel(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     return _relabel_problems(out, inputs)
 
 
-def verify_relabel_each(out, inputs, expected):
+def verify_relabel_each(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     values = out.get("values") or []
     for labels, value in zip(inputs["batches"], values):
         found = _relabel_problems({"value": value}, {"labels": labels})
@@ -1141,7 +1150,7 @@ def verify_relabel_each(out, inputs, expected):
     return [] if len(values) == len(inputs["batches"]) else ["`relabel` was not called"]
 
 
-def verify_relabel_input(out, inputs, expected):
+def verify_relabel_input(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     if _relabel_problems(out, inputs):
         return ["`relabel` does not return the right labels yet, so what it does to its input "
                 "is not judged"]
@@ -1155,7 +1164,7 @@ def verify_relabel_input(out, inputs, expected):
     return found
 
 
-def ref_merge(logits, requires_grad=False):
+def ref_merge(logits, requires_grad=False) -> dict:
     z = np.asarray(logits, dtype=np.float64)
     p = np.exp(z - z.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
@@ -1179,11 +1188,11 @@ def _merge_problems(out, inputs, expected, rtol):
                     reveal=False)
 
 
-def verify_merge(out, inputs, expected):
+def verify_merge(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     return _merge_problems(out, inputs, expected, 1e-10)
 
 
-def verify_merge_no_grad(out, inputs, expected):
+def verify_merge_no_grad(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     if _merge_problems(out, inputs, expected, 1e-5):
         return ["`merge_probabilities` does not return the right probabilities yet, so "
                 "whether they require gradients is not judged"]
@@ -1195,7 +1204,7 @@ def verify_merge_no_grad(out, inputs, expected):
 
 # ================================================================ tasks 5.8 and 5.9: transfer
 
-def cnn_layers(n_classes, widths=CNN_WIDTHS, hidden=128):
+def cnn_layers(n_classes: int, widths=CNN_WIDTHS, hidden: int = 128) -> list:
     """SmallCNN's layers (by name, as torch.nn parts), for a container without a forward."""
     layers, c_in = [], 3
     for name, c_out in zip(CONVS, widths):
@@ -1210,7 +1219,7 @@ CONV_PARAMS = [f"{c}.{p}" for c in CONVS for p in ("weight", "bias")]
 HEAD_PARAMS = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
 
 
-def rebuilt(layers, seed):
+def rebuilt(layers: list, seed: int) -> dict[str, np.ndarray]:
     """The probe's container, made here from the same seed: {name: array}."""
     def build():
         model = _probes()._layered(layers, seed)
@@ -1218,7 +1227,7 @@ def rebuilt(layers, seed):
     return _forked(build)
 
 
-def ref_new_layer(in_features, n_classes, draw_seed):
+def ref_new_layer(in_features, n_classes, draw_seed) -> dict:
     """nn.Linear(in_features, n_classes) made right after torch.manual_seed(draw_seed)."""
     import torch
     import torch.nn as nn
@@ -1231,7 +1240,7 @@ def ref_new_layer(in_features, n_classes, draw_seed):
     return _forked(build)
 
 
-def transfer_inputs(n_classes, draw_seed=None, keep=(), **sizes):
+def transfer_inputs(n_classes, draw_seed=None, keep=(), **sizes) -> Maker:
     def make(rng):
         return {"layers": cnn_layers(10, **sizes), "seed": _seed(rng), "n_classes": n_classes,
                 "draw_seed": _seed(rng) if draw_seed is None else draw_seed,
@@ -1239,7 +1248,7 @@ def transfer_inputs(n_classes, draw_seed=None, keep=(), **sizes):
     return make
 
 
-def ref_transfer(layers, seed, n_classes, draw_seed, keep):
+def ref_transfer(layers, seed, n_classes, draw_seed, keep) -> dict:
     hidden = next(args[1] for name, _, args, _ in layers if name == "fc1")
     names = [f"{c}.{p}" for c in (*CONVS, "fc1", "fc2") for p in ("weight", "bias")]
     return {"flags": {name: name not in CONV_PARAMS for name in names},
@@ -1247,11 +1256,11 @@ def ref_transfer(layers, seed, n_classes, draw_seed, keep):
             "fc2_params": ref_new_layer(hidden, n_classes, draw_seed)}
 
 
-def ref_transfer_flags(**inputs):
+def ref_transfer_flags(**inputs) -> dict:
     return {"flags": ref_transfer(**inputs)["flags"]}
 
 
-def ref_transfer_layer(**inputs):
+def ref_transfer_layer(**inputs) -> dict:
     return {k: v for k, v in ref_transfer(**inputs).items() if k != "flags"}
 
 
@@ -1261,7 +1270,7 @@ def _new_layer_problems(out, inputs, expected):
     return []
 
 
-def verify_new_layer(out, inputs, expected):
+def verify_new_layer(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = _new_layer_problems(out, inputs, expected)
     params = out.get("fc2_params") or []
     if not found and not (len(params) == 2 and all(
@@ -1273,7 +1282,7 @@ def verify_new_layer(out, inputs, expected):
     return found
 
 
-def verify_transfer_kept(out, inputs, expected):
+def verify_transfer_kept(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """Once fc2 is replaced: conv1 ... conv4 and fc1 keep their weights; the same model is
     returned."""
     if _new_layer_problems(out, inputs, expected):
@@ -1290,12 +1299,12 @@ def verify_transfer_kept(out, inputs, expected):
     return found
 
 
-def transfer_device_inputs(rng):
+def transfer_device_inputs(rng: np.random.Generator) -> dict:
     return {"layers": cnn_layers(10, **SMALL_WIDTHS), "seed": _seed(rng), "n_classes": 3,
             "device": "meta"}
 
 
-def verify_transfer_device(out, inputs, expected):
+def verify_transfer_device(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     hidden = SMALL_WIDTHS["hidden"]
     if out.get("fc2") != ["Linear", hidden, inputs["n_classes"]]:
         return ["`model.fc2` is not replaced by nn.Linear(model.fc2.in_features, n_classes)"]
@@ -1305,13 +1314,13 @@ def verify_transfer_device(out, inputs, expected):
     return []
 
 
-def trainable_inputs(layers, frozen):
+def trainable_inputs(layers, frozen) -> Maker:
     def make(rng):
         return {"layers": layers, "seed": _seed(rng), "frozen": list(frozen)}
     return make
 
 
-def ref_trainable(layers, seed, frozen):
+def ref_trainable(layers, seed, frozen) -> dict:
     names = list(rebuilt(layers, seed))
     return {"type": "list", "names": [n for n in names if n not in frozen]}
 
@@ -1320,7 +1329,7 @@ OTHER_MODEL = [_layer("0", "Linear", 4, 6), _layer("1", "BatchNorm1d", 6), _laye
                _layer("3", "Linear", 6, 6), _layer("4", "Linear", 6, 2)]
 
 
-def fine_tune_inputs(lr_conv, lr_head, **sizes):
+def fine_tune_inputs(lr_conv, lr_head, **sizes) -> Maker:
     def make(rng):
         return {"layers": cnn_layers(4, **sizes), "seed": _seed(rng), "frozen": CONV_PARAMS,
                 "lr_conv": lr_conv, "lr_head": lr_head, "grad": 0.5}
@@ -1330,18 +1339,18 @@ def fine_tune_inputs(lr_conv, lr_head, **sizes):
 UNFROZEN = ["conv3.weight", "conv3.bias", "conv4.weight", "conv4.bias"]
 
 
-def ref_fine_tune(layers, seed, frozen, lr_conv, lr_head, grad):
+def ref_fine_tune(layers, seed, frozen, lr_conv, lr_head, grad) -> dict:
     names = list(rebuilt(layers, seed))
     return {"optimizer": "RMSprop",
             "flags": {n: n in UNFROZEN or n in HEAD_PARAMS for n in names},
             "groups": [[UNFROZEN, {"lr": lr_conv}], [HEAD_PARAMS, {"lr": lr_head}]]}
 
 
-def ref_fine_tune_flags(**inputs):
+def ref_fine_tune_flags(**inputs) -> dict:
     return {"flags": ref_fine_tune(**inputs)["flags"]}
 
 
-def ref_fine_tune_groups(**inputs):
+def ref_fine_tune_groups(**inputs) -> dict:
     return {k: v for k, v in ref_fine_tune(**inputs).items() if k != "flags"}
 
 
@@ -1365,11 +1374,11 @@ def _groups_problems(out, inputs):
     return found
 
 
-def verify_fine_tune_groups(out, inputs, expected):
+def verify_fine_tune_groups(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     return _groups_problems(out, inputs)
 
 
-def verify_fine_tune_defaults(out, inputs, expected):
+def verify_fine_tune_defaults(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = _groups_problems(out, inputs)
     if found:
         return found
@@ -1384,7 +1393,7 @@ def _flags_right(out, names):
     return out.get("flags") == {n: n in UNFROZEN or n in HEAD_PARAMS for n in names}
 
 
-def verify_fine_tune_kept(out, inputs, expected):
+def verify_fine_tune_kept(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     before = rebuilt(inputs["layers"], inputs["seed"])
     if not _flags_right(out, list(before)) or _groups_problems(out, inputs):
         return ["`unfreeze_top` does not unfreeze the right layers or make the right optimizer "
@@ -1395,7 +1404,7 @@ def verify_fine_tune_kept(out, inputs, expected):
     return []
 
 
-def verify_fine_tune_step(out, inputs, expected):
+def verify_fine_tune_step(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     """One step of the returned optimizer, every parameter holding the gradient ``grad``,
     moves exactly conv3, conv4, fc1 and fc2, each by RMSprop's first step at its group's
     rate (recomputed here)."""
@@ -1426,15 +1435,15 @@ def verify_fine_tune_step(out, inputs, expected):
 
 # ================================================================ task 5.10: cross-entropy
 
-def one_hot_inputs(rng):
+def one_hot_inputs(rng: np.random.Generator) -> dict:
     return {"y": rng.integers(0, 9, size=50).astype(np.int64), "n_classes": 10}  # no class 9
 
 
-def ref_one_hot(y, n_classes):
+def ref_one_hot(y, n_classes) -> dict:
     return {"value": _tensor(np.eye(n_classes, dtype=np.float32)[np.asarray(y)])}
 
 
-def verify_one_hot(out, inputs, expected):
+def verify_one_hot(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     value, want = out.get("value"), expected["value"].array
     if not isinstance(value, Tensor):
         return [f"`one_hot` returned {describe(value)}, expected a torch.Tensor"]
@@ -1453,7 +1462,7 @@ def verify_one_hot(out, inputs, expected):
     return found
 
 
-def cross_entropy_inputs(rows, classes, scale, soft, dtype=np.float64):
+def cross_entropy_inputs(rows, classes, scale, soft, dtype=np.float64) -> Maker:
     def make(rng):
         logits = rng.normal(size=(rows, classes)) * scale
         if soft:
@@ -1470,13 +1479,13 @@ def _log_softmax(z):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def ref_cross_entropy(logits, targets):
+def ref_cross_entropy(logits, targets) -> dict:
     t = np.asarray(targets, dtype=np.float64)
     return {"value": _tensor(np.array(-(t * _log_softmax(logits)).sum(axis=1).mean(),
                                       dtype=np.asarray(logits).dtype))}
 
 
-def verify_cross_entropy(out, inputs, expected):
+def verify_cross_entropy(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     value = out.get("value")
     if not isinstance(value, Tensor) or value.array.shape != ():
         return [f"`softmax_cross_entropy` returned {describe(value)}, expected a 0-d tensor"]
@@ -1490,14 +1499,14 @@ def verify_cross_entropy(out, inputs, expected):
     return []
 
 
-def ref_cross_entropy_grad(logits, targets):
+def ref_cross_entropy_grad(logits, targets) -> dict:
     z = np.asarray(logits, dtype=np.float64)
     p = np.exp(_log_softmax(z))
     return {**ref_cross_entropy(logits, targets),
             "grad": _tensor((p - np.asarray(targets)) / len(z))}
 
 
-def verify_cross_entropy_grad(out, inputs, expected):
+def verify_cross_entropy_grad(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     grad = out.get("grad")
     if not isinstance(grad, Tensor) or grad.array.shape != np.shape(inputs["logits"]):
         return ["after .backward() no gradient of the logits' shape reached the logits: keep "
@@ -1508,7 +1517,7 @@ def verify_cross_entropy_grad(out, inputs, expected):
 
 # ================================================================ task 5.11: the study
 
-def ref_grid(base, options):
+def ref_grid(base, options) -> dict:
     grid = [dict(base)]
     for setting, values in options:
         grid += [{**base, setting: v} for v in values if v != base[setting]]
@@ -1520,7 +1529,7 @@ GRID_HIDDEN = {"base": {"lr": 0.03, "width": 64, "depth": 2, "momentum": 0.9},
                            ["momentum", [0.0, 0.9, 0.5]], ["depth", [1, 4]]]}
 
 
-def verify_grid(out, inputs, expected):
+def verify_grid(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     value, want = out.get("value"), expected["value"]
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         return [f"`one_factor_grid` returned {describe(value)}, expected a list of dicts"]
@@ -1528,9 +1537,10 @@ def verify_grid(out, inputs, expected):
         if value and value[0] != inputs["base"]:
             return ["the first configuration is not a copy of `base`"]
         if len(value) != len(want):
-            return [f"`one_factor_grid` returned {'too many' if len(value) > len(want) else 'too few'}"
-                    " configurations: after the base, one per value that differs from the "
-                    "base's, setting by setting (not a full grid)"]
+            many = "too many" if len(value) > len(want) else "too few"
+            return [f"`one_factor_grid` returned {many} configurations: after the base, one "
+                    "per value that differs from the base's, setting by setting (not a full "
+                    "grid)"]
         k = next(i for i, (a, b) in enumerate(zip(value, want)) if a != b)
         return [f"configuration {k} is wrong: after the base come, for every setting in the "
                 "order of `options` and every value in the order of its list, `base` with that "
@@ -1554,7 +1564,7 @@ def _rows(records, keys, metric):
             for config, values in groups.items()]
 
 
-def ref_study(records, keys, metric="val_acc"):
+def ref_study(records, keys, metric="val_acc") -> dict:
     return {"value": _rows(records, keys, metric)}
 
 
@@ -1569,7 +1579,7 @@ def _records(rng, configs, runs, metrics=("val_acc", "train_acc")):
     return records
 
 
-def study_inputs(metric):
+def study_inputs(metric) -> Maker:
     def make(rng):
         configs = [{"width": 64, "lr": 0.03, "dropout": 0.2}, {"width": 16, "lr": 0.03,
                                                                "dropout": 0.2},
@@ -1580,13 +1590,14 @@ def study_inputs(metric):
     return make
 
 
-def verify_study(out, inputs, expected):
+def verify_study(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     rows, want = out.get("value"), expected["value"]
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         return [f"`summarise_study` returned {describe(rows)}, expected a list of dicts"]
     if len(rows) != len(want):
-        return [f"`summarise_study` returned {'too many' if len(rows) > len(want) else 'too few'}"
-                " rows: one row per distinct tuple of the `keys` values"]
+        many = "too many" if len(rows) > len(want) else "too few"
+        return [f"`summarise_study` returned {many} rows: one row per distinct tuple of the "
+                "`keys` values"]
     keys = inputs["keys"]
     for k, (row, wanted) in enumerate(zip(rows, want)):
         if set(row) != set(wanted):
@@ -1608,7 +1619,7 @@ def verify_study(out, inputs, expected):
     return []
 
 
-def verify_study_metric(out, inputs, expected):
+def verify_study_metric(out: dict, inputs: dict, expected: dict | None) -> list[str]:
     found = verify_study(out, inputs, expected)
     if found:
         return found

@@ -182,6 +182,8 @@ def _borrowable(spec):
             if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 continue
             for module_name, module in modules.items():
+                # a copy: grading in between may add to the module's namespace (a warning's
+                # registry; a probe that binds a name in a borrowed function's globals)
                 for name, obj in list(vars(module).items()):
                     if name.startswith("__") or getattr(obj, "__module__", None) != \
                             module.__name__:

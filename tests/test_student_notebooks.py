@@ -35,10 +35,11 @@ def number(path):
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """A data folder with the synthetic FashionMNIST, as NNCOURSE_DATA."""
+    """A data folder with the synthetic FashionMNIST and CIFAR-10, as NNCOURSE_DATA."""
     folder = tmp_path_factory.mktemp("data")
-    subprocess.run([sys.executable, str(REPO / "data" / "fake_fashion_mnist.py"), str(folder)],
-                   check=True, capture_output=True)
+    for script in ("fake_fashion_mnist.py", "fake_cifar10.py"):
+        subprocess.run([sys.executable, str(REPO / "data" / script), str(folder)],
+                       check=True, capture_output=True)
     return folder
 
 

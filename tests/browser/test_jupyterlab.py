@@ -2,7 +2,8 @@
 
 Run with ``make test-browser`` (not part of ``make test``). A JupyterLab server is started on
 a free port with a random token, serving copies of notebooks/ in a temporary folder, in quick
-mode (NNCOURSE_SMALL=1) with the synthetic FashionMNIST. Screenshots go to out/browser/.
+mode (NNCOURSE_SMALL=1) with the synthetic FashionMNIST and CIFAR-10. Screenshots go to
+out/browser/.
 
 Selectors are scoped to the visible notebook panel, and text is read with ``textContent``:
 JupyterLab renders cells outside the viewport with ``content-visibility``, which empties
@@ -33,8 +34,9 @@ TIMEOUT_MS = 180_000
 def lab(tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     data = home / "data-files"
-    subprocess.run([sys.executable, str(REPO / "data" / "fake_fashion_mnist.py"), str(data)],
-                   check=True, capture_output=True)
+    for script in ("fake_fashion_mnist.py", "fake_cifar10.py"):
+        subprocess.run([sys.executable, str(REPO / "data" / script), str(data)],
+                       check=True, capture_output=True)
     root = copy_notebooks(home / "root")
     if platform.python_version() != PYTHON_VERSION:
         # language_info.version is the only field that depends on the machine: JupyterLab

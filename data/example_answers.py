@@ -81,6 +81,30 @@ ANSWERS = {
                       "accuracy; dropout changes little. The validation accuracy of the "
                       "early-stopped model is optimistic because we picked the epoch with it, "
                       "so we report the test accuracy.",
+        "answer_5_1": "I would train with $2.15 \\cdot 10^{-4}$: its validation loss falls "
+                      "fastest and stays lowest, and the gap to the training loss is small. "
+                      "$10^{-5}$ learns too slowly, $4.64 \\cdot 10^{-3}$ is bumpy, and at "
+                      "$10^{-1}$ the loss blows up. The range test suggests a rate near "
+                      "$10^{-3}$, in the same region, for a fraction of the cost: one pass of "
+                      "at most 150 mini-batches against four full runs. I would refine the "
+                      "grid between $2 \\cdot 10^{-4}$ and $2 \\cdot 10^{-3}$.",
+        "answer_5_2": "The run stopped after 14 epochs; the best epoch was 9. The restored "
+                      "weights have the lower validation loss, the last ones are slightly "
+                      "worse because the network began to overfit. The shrinking rate makes "
+                      "the late changes small, so the stop comes later.",
+        "answer_5_3": "(a) Transfer beats training from scratch mostly on car and truck. (b) "
+                      "Fine-tuning adds a little; the lower rate protects the pretrained "
+                      "features from the head's large first gradients. (c) The 10-class "
+                      "network learned from many more labelled images. (d) A constant 'other' "
+                      "would score high accuracy but 25% balanced accuracy.",
+        "answer_5_4": "The error rate has zero gradient almost everywhere. The squared error "
+                      "saturates when the network is confidently wrong, as the tiny printed "
+                      "gradient shows; the cross-entropy's gradient $p - y$ stays large.",
+        "answer_5_5": "The learning rate matters most, the width and dropout hardly matter "
+                      "(within one standard deviation). Momentum 0 acts like a ten times "
+                      "smaller learning rate, because the effective step is "
+                      "$\\eta / (1 - \\beta)$. Batch size and learning rate interact: a full "
+                      "grid over both would show it.",
     },
     "GraceHopper": {
         "answer_1_1": "A line cannot separate the points: the two red points and the two "
@@ -94,6 +118,7 @@ ANSWERS = {
         "answer_4_1": "Small steps go to the local minimum. My settings use a large step "
                       "first. Without the decay the optimizer keeps jumping around the "
                       "minimum and does not converge.",
+        "answer_5_4": "Because the cross-entropy is the standard loss for classification.",
     },
     "KatherineJohnson": {
         "answer_1_2": "(a) $\\ln 2$ means the prediction is 0.5 everywhere.\n\n(b) Dead ReLU "
@@ -106,5 +131,7 @@ ANSWERS = {
                       "ReLU network does not have this problem since its derivative is 1.",
         "answer_4_2": "The first step is $\\eta \\cdot \\mathrm{sign}(g)$, so about "
                       "$\\eta$ whatever $g$ is.",
+        "answer_5_2": "Early stopping restored the weights of the best epoch, which had the "
+                      "lowest validation loss.",
     },
 }

@@ -19,7 +19,7 @@ of RMSprop), so made-up results fail.
 """
 import numpy as np
 
-from ...checks import Assignment, Task, call, probe
+from ...checks import Assignment, Task, Written, call, probe
 from ...wire import Like
 from . import reference as R
 
@@ -541,10 +541,64 @@ task_11 = Task(
 TASKS = [task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9, task_10,
          task_11]
 
+# Written questions (20 points), marked by a person in the review app. The criteria are about
+# reasoning read against the student's own printed numbers and plots: runs differ between
+# machines, and between a CPU and a GPU.
+WRITTEN = [
+    Written("answer_5_1", "Choosing the learning rate", rubric=[
+        (2, "The choice is justified from the curves (falls fastest and lowest, stably, with a "
+            "small train/validation gap) and agrees with the student's own table, or deviates "
+            "from `best_rate` for a stated reason."),
+        (1, "One correct sentence on each of the other three rates: too slow; unstable or "
+            "bumpy; diverging or stuck near ln 10 at 1e-1."),
+        (1, "The range test's suggested rate is read from its plot and compared with the "
+            "grid's choice."),
+        (1, "The costs in mini-batches (four full runs against at most one pass of the range "
+            "test) and a sensible refinement between the two best grid points."),
+    ]),
+    Written("answer_5_2", "Early stopping and the schedule", rubric=[
+        (1, "Reads the run correctly: epochs run, best epoch, and the validation loss and "
+            "accuracy of the last and of the restored weights."),
+        (1, "Why the best weights are not the last ones (the validation loss has a minimum, "
+            "then rises as the network overfits; the restored weights are `patience` epochs "
+            "earlier), or, without a stop, why not (still improving within five epochs)."),
+        (1, "The schedule's effect: the shrinking rate smooths the curves and slows late "
+            "changes, which can delay or prevent the stop."),
+    ]),
+    Written("answer_5_3", "Transfer learning, and a fair comparison", rubric=[
+        (1, "(a) Transfer against scratch, and the classes where it gains (the recall of car, "
+            "cat and truck)."),
+        (1, "(b) Fine-tuning against the head only, and why the lower rate: the fresh head's "
+            "large early gradients would wreck the pretrained features (forgetting)."),
+        (1, "(c) Why the merged 10-class network is strong, and which labelled images each "
+            "network saw: fair in what is measured, not in what each could learn from."),
+        (1, "(d) Why balanced accuracy: with most images in 'other', a constant answer scores "
+            "high accuracy but only 25 % balanced accuracy."),
+        (1, "Numbers quoted consistently with the student's own table."),
+    ]),
+    Written("answer_5_4", "Why softmax cross-entropy", rubric=[
+        (1, "The error rate is a step function of the weights: its gradient is zero almost "
+            "everywhere, so gradient descent gets nothing to follow."),
+        (1, "The squared error of the probabilities saturates when the network is confidently "
+            "wrong: the softmax's derivative brings factors p(1 - p)."),
+        (1, "Uses the printed numbers or the cross-entropy's gradient p - y correctly."),
+    ]),
+    Written("answer_5_5", "Interpreting the parameter study", rubric=[
+        (1, "Ranks the settings by their effect, from the student's own table."),
+        (1, "Compares the differences with the seed-to-seed standard deviations (with three "
+            "seeds, differences under about two standard deviations mean little)."),
+        (1, "A correct mechanism for one effect (the effective step lr / (1 - momentum); the "
+            "number of steps per epoch at each batch size)."),
+        (1, "One interaction a one-factor-at-a-time design cannot see, and a small full grid "
+            "that would test it."),
+    ]),
+]
+
+
 SPEC = Assignment(
     number=5, slug="training_in_practice", topic="Training_in_Practice",
     title="Training deep networks in practice",
-    tasks=TASKS,
+    tasks=TASKS, written=WRITTEN,
     # What the imports cell and the probes import, once in the kernel factory instead of once
     # per submission: torchvision and tensorboard take seconds; torch._dynamo is imported by the
     # first torch.optim optimizer a process makes (about 2 s).
@@ -557,6 +611,6 @@ SPEC = Assignment(
     cell_timeout=10.0,
 )
 
-# 80: the code tasks only. The notebook's five written questions (20 points, graded by hand)
-# are being added to every spec by the work on written answers, and are not modelled here.
-assert SPEC.points == 80, SPEC.points
+# 80 points of code and 20 of written answers: this assignment's reasoning is mostly in its
+# experiments' code, so it weighs the written part less than the first four (70/30).
+assert (SPEC.code_points, SPEC.written_points) == (80, 20), SPEC.points

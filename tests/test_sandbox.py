@@ -211,3 +211,22 @@ def test_only_the_installation_is_mapped_back():
     planned = [path for path, _ in mounts.plan_map_back(paths, ["/root", "/home", repo])]
     assert planned == ["/tmp/venv", "/usr/lib/python3.11",
                        f"{repo}/.venv/lib/python3.11/site-packages"]
+
+
+def test_specs_of_another_checkout_that_an_editable_install_points_at_are_secret(tmp_path,
+                                                                                 monkeypatch):
+    """An editable install made from another checkout maps ``grader`` there; its specs and
+    solutions are hidden from kernels as this checkout's are."""
+    from grader import sandbox
+    other = tmp_path / "other-clone"
+    (other / "grader" / "specs").mkdir(parents=True)
+    (other / "grader" / "kernel_runtime.py").write_text("")
+    (other / "solutions").mkdir()
+    site_packages = tmp_path / "site-packages"
+    site_packages.mkdir()
+    (site_packages / "__editable___nncourse_0_1_0_finder.py").write_text(
+        f"MAPPING: dict[str, str] = {{'grader': {str(other / 'grader')!r}}}\n")
+    monkeypatch.setattr(sandbox.site, "getsitepackages", lambda: [str(site_packages)])
+    secrets = sandbox._secrets()
+    assert str(other / "grader" / "specs") in secrets
+    assert str(other / "solutions") in secrets

@@ -242,10 +242,35 @@ class Zygote:
 def _secrets():
     """Folders whose content must never be seen by a kernel, even where they lie inside a
     Python installation that is mapped back: the specs (hidden checks, expected values) and
-    the instructor's solutions."""
-    folders = [GRADER / "specs", REPO / "solutions",
+    the instructor's solutions, of this grader and of every other copy of it that Python
+    could import (an editable install may point at another checkout than the running one)."""
+    packages = {GRADER, *_importable_graders()}
+    folders = [*(g / "specs" for g in packages), *(g.parent / "solutions" for g in packages),
                *(Path(p) for p in os.environ.get("NNCOURSE_SPECS", "").split(os.pathsep) if p)]
     return sorted({os.path.realpath(f) for f in folders if f.is_dir()})
+
+
+def _importable_graders():
+    """``grader`` packages reachable from this Python: on sys.path, and the targets of
+    setuptools' editable-install finders in site-packages (their MAPPING dict)."""
+    import ast
+    found = [Path(entry) / "grader" for entry in sys.path if entry]
+    for folder in {*site.getsitepackages(), site.getusersitepackages()}:
+        for finder in Path(folder).glob("__editable__*finder.py"):
+            try:
+                tree = ast.parse(finder.read_text())
+            except (OSError, SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                target = getattr(node, "target", None) or (getattr(node, "targets", None)
+                                                           or [None])[0]
+                if getattr(target, "id", None) == "MAPPING" and node.value is not None:
+                    try:
+                        mapping = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+                    found += [Path(p) for name, p in mapping.items() if name == "grader"]
+    return [g for g in found if (g / "kernel_runtime.py").is_file()]
 
 
 def _default_hidden():

@@ -177,6 +177,54 @@ def fresh_namespace(ip):
     ip.init_user_ns()
 
 
+# Libraries whose functions a task's cell might rebind (``torch.is_grad_enabled = ...``), and
+# classes whose methods it might replace: each task starts with them as the kernel found them,
+# so one task's cell cannot change how the next task's code or probes run.
+SHARED_MODULES = ("builtins", "math", "random", "numpy", "numpy.random", "numpy.linalg",
+                  "torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.optim",
+                  "torch.autograd", "torch.utils.data", "matplotlib.pyplot")
+SHARED_CLASSES = (("torch", "Tensor"), ("torch.nn", "Module"))
+# the kernel itself rebinds these per request (input for stdin) or per result (_)
+KERNEL_OWNED = {"input", "getpass", "raw_input", "_", "__", "___"}
+_pristine = {}
+
+
+def _reset_libraries():
+    """Undo what earlier tasks did to the shared libraries (the first call records them)."""
+    import builtins
+    if not _pristine:
+        for name in SHARED_MODULES:
+            if name in sys.modules:
+                _pristine[name] = dict(vars(sys.modules[name]))
+        for module, cls in SHARED_CLASSES:
+            if module in sys.modules:
+                _pristine[(module, cls)] = dict(vars(getattr(sys.modules[module], cls)))
+        return
+    for name, saved in _pristine.items():
+        if isinstance(name, str):
+            # names a cell added stay: modules fill some in lazily (numpy.random), and a
+            # removed one would be looked up again through the module's own __getattr__
+            current = vars(sys.modules[name])
+            for key, value in saved.items():
+                if current.get(key, _pristine) is not value and key not in KERNEL_OWNED:
+                    current[key] = value
+        else:
+            target = getattr(sys.modules[name[0]], name[1])
+            for key in [k for k in vars(target) if k not in saved]:
+                builtins.delattr(target, key)
+            for key, value in saved.items():
+                if vars(target).get(key, _pristine) is not value and key not in (
+                        "__dict__", "__weakref__", "__doc__"):
+                    builtins.setattr(target, key, value)
+    torch = sys.modules.get("torch")
+    if torch is not None:   # global switches, not attributes
+        torch.set_grad_enabled(True)
+        torch.set_default_dtype(torch.float32)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.seterr(all="warn", under="ignore")
+
+
 def run_cell(nonce, request):
     """Start a task: empty namespace, closed figures, seeded generators; run the imports cell,
     then the student's cell; report both. ``request`` is JSON: ``{"task", "seed", "imports",
@@ -185,6 +233,7 @@ def run_cell(nonce, request):
     for stream in (sys.stdout, sys.stderr):
         _StepOutput.cap(stream)
     _forget_requests(ip)
+    _reset_libraries()
     plan = json.loads(request)
     fresh_namespace(ip)
     if "matplotlib.pyplot" in sys.modules:

@@ -416,3 +416,12 @@ def test_the_check_command_prints_public_verdicts_and_with_all_the_hidden_ones(t
     assert "hidden inputs" not in public.stdout
     hidden = subprocess.run(command + ["--all"], capture_output=True, text=True, timeout=120)
     assert "[FAIL] `relu` on hidden inputs" in hidden.stdout, hidden.stdout
+
+
+def test_one_tasks_changes_to_the_libraries_do_not_reach_the_next_task(toy_grader, toy_file):
+    """A cell that rebinds NumPy's functions or switches its error handling changes only its
+    own task: the next task's code and probes see the libraries as the kernel found them."""
+    meddle = ("import numpy as np\nnp.maximum = lambda a, b: a * 0 - 1\nnp.seterr(all='raise')\n"
+              "np.new_name = 1\nX = np.array([[0., 0.], [1., 0.], [0., 1.], [1., 1.]])")
+    result = graded(toy_grader, toy_file({"task_9_1": meddle}), 9)
+    assert task_points(result) == {"task_9_1": 2.0, "task_9_2": 3.0, "task_9_3": 2.0}

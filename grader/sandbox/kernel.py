@@ -31,6 +31,10 @@ def become_kernel(request: dict) -> None:
     """
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
+    # and none blocked: the zygote inherits its grader thread's mask, which a Dask worker
+    # (where the thread was started with SIGINT and SIGTERM blocked) does not choose; a
+    # student's cell must see the same signals whichever backend runs it
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     # die with the zygote (which exits with its grader): without a sandbox uid there is no
     # sweep to catch a kernel whose grader was killed
     mounts.check(mounts._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")

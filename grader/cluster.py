@@ -197,13 +197,13 @@ class DaskPool:
         self.name = f"nncourse-grader-{uuid.uuid4().hex[:12]}"
         self.warnings: set[str] = set()
         self._threads, self._counted = 0, 0.0
+        self.futures: list = []         # what was submitted and may still run
         if target.local:
             # the nannies start (and restart) the worker processes from threads started
             # here: those keep SIGINT and SIGTERM blocked, and the first workers start with
             # them ignored, so a Ctrl-C to the process group reaches the main process only
             with children_ignore_signals(), dask.config.set({
-                    "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
-                    "distributed.worker.daemon": False}):   # workers start zygotes
+                    "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
                 self.cluster = distributed.LocalCluster(
                     n_workers=target.workers, threads_per_worker=1, processes=True,
                     memory_limit=0,            # kernels have their own limits
@@ -274,19 +274,19 @@ class DaskPool:
         """Every worker creates the Graders of ``numbers`` at once; the first also runs the
         preflight. With no worker yet (an adaptive cluster), the preflight waits for one."""
         workers = list(self.client.nthreads())
-        first = self.client.submit(dask_ready, self.name, list(numbers), True,
-                                   workers=workers[:1] or None, allow_other_workers=True,
-                                   pure=False)
-        rest = [self.client.submit(dask_ready, self.name, list(numbers), False,
-                                   workers=[address], allow_other_workers=True, pure=False)
-                for address in workers[1:]]
-        return [_Task(future, self._ready) for future in [first, *rest]]
+        where = [{"workers": [address], "allow_other_workers": True} for address in workers]
+        futures = [self.client.submit(dask_ready, self.name, list(numbers), index == 0,
+                                      pure=False, **restriction)
+                   for index, restriction in enumerate(where or [{}])]
+        self.futures += futures
+        return [_Task(future, self._ready) for future in futures]
 
     def _ready(self, info: dict):
         for warning in info.get("warnings", []):
             if warning not in self.warnings:
                 self.warnings.add(warning)
-                self.say(f"warning: dask worker {info.get('worker')}: {warning}")
+                self.warn(f"warning: dask worker {info.get('worker')} (and any other like "
+                          f"it): {warning}")
         return info.get("problem")
 
     def submit(self, fn, *args):
@@ -302,6 +302,7 @@ class DaskPool:
                     return _Task(None, None, _unreadable(name, number, error, SubmissionError))
             future = self.client.submit(dask_grade, self.name, payload, number, name,
                                         pure=False)
+            self.futures = [f for f in self.futures if not f.done()] + [future]
             return _Task(future, SubmissionResult.from_dict)
         if fn in (job_preflight, job_ready):
             raise TypeError("use warm_up() to start the workers of a Dask pool")
@@ -327,8 +328,17 @@ class DaskPool:
             with contextlib.suppress(Exception):
                 self.client.run(dask_stop, self.name, wait=False)
             with contextlib.suppress(Exception):
-                self.client.cancel(list(self.client.futures), force=True)
+                self.client.cancel([f for f in self.futures if not f.done()], force=True)
+            # the workers drop this run's plugin (and close its Graders); not waited for
+            # longer than a second: a worker that does not answer must not hold up the stop
+            unregister = threading.Thread(target=self._unregister, daemon=True)
+            unregister.start()
+            unregister.join(1.0)
         self._close(timeout=1)
+
+    def _unregister(self):
+        with contextlib.suppress(Exception):
+            self.client.unregister_worker_plugin(self.name)
 
     def _stop_local(self):
         nannies = list(self.cluster.workers.values())
@@ -349,8 +359,7 @@ class DaskPool:
         """The normal end: the workers close this run's Graders (a remote cluster's workers
         go on), and a local cluster is shut down."""
         if self.cluster is None:
-            with contextlib.suppress(Exception):
-                self.client.unregister_worker_plugin(self.name)
+            self._unregister()
         self._close(timeout=10)
 
     def _close(self, timeout):
@@ -595,10 +604,10 @@ def dask_grade(name: str, payload: dict, number: int | None, file: str) -> dict:
         return grade_with(grader, path, number, file).to_dict()
 
 
-def dask_stop(name: str) -> None:
-    """Run on every worker of a remote cluster when the run stops: kill this run's kernels
-    and zygotes now (the grading threads then fail, and their results are dropped); the
-    worker itself goes on."""
+async def dask_stop(name: str) -> None:
+    """Run on every worker of a remote cluster when the run stops (in its event loop, not
+    waited for): kill this run's kernels and zygotes now (the grading threads then fail,
+    and their results are dropped); the worker itself goes on."""
     from distributed import get_worker
     plugin = get_worker().plugins.get(name)
     if plugin is None:

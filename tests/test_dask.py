@@ -119,7 +119,8 @@ def running_cluster(tmp_path_factory):
             client.wait_for_workers(2, timeout=120)
             # what a worker sees of a file here (the log of this very cluster)
             sees = client.run(os.path.exists, str(base / "cluster.log"))
-        yield {"address": address, "isolated": isolated, "sees": sees}
+        yield {"address": address, "isolated": isolated, "sees": sees,
+               "workers": processes[1].pid}
     finally:
         for process in reversed(processes):
             if process.poll() is None:
@@ -337,6 +338,45 @@ def test_interrupting_a_dask_run_stops_fast_cleanly_and_the_rerun_finishes(
     rerun = grade(folder, out, templates, *DASK)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(written)} skipped as already graded" in summary_line(rerun)
+    assert (out / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
+
+
+def test_interrupting_a_run_on_a_running_cluster_stops_it_and_leaves_the_workers_up(
+        slow_class, running_cluster, tmp_path):
+    """A running cluster is not the run's to stop: its tasks are cancelled and this run's
+    kernels and zygotes killed on every worker, and the workers go on to grade the rerun."""
+    folder, reference, templates = slow_class
+    out = tmp_path / "out"
+    remote = ["--dask", running_cluster["address"]]
+    process = subprocess.Popen(command(folder, out, templates, *remote), env=env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list((out / "results").glob("*.json"))) < 2 and time.monotonic() < deadline \
+            and process.poll() is None:
+        time.sleep(0.02)
+    assert process.poll() is None, process.communicate()
+
+    def zygotes():
+        return {pid: info for pid, info in _descendants(running_cluster["workers"]).items()
+                if "grader.sandbox" in info["cmd"] and info["state"] not in ("Z", "X")}
+
+    workers = {pid for pid, info in _descendants(running_cluster["workers"]).items()
+               if "spawn_main" in info["cmd"]}
+    assert len(workers) == 2 and zygotes()
+    sent = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    took = time.monotonic() - sent
+    assert took < 2.0 and process.returncode == 130, (took, stderr)
+    no_traceback(subprocess.CompletedProcess([], 130, stdout, stderr))
+    _wait_for(lambda: not zygotes(), 10, "this run's zygotes to be gone")
+    assert workers <= set(_descendants(running_cluster["workers"]))   # still up
+    written, expected = results(out), results(reference)
+    assert 2 <= len(written) < len(expected)
+    assert all(result == expected[name] for name, result in written.items())
+    rerun = grade(folder, out, templates, *remote)
+    assert rerun.returncode == 0, rerun.stderr
     assert (out / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
 
 

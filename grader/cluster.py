@@ -43,6 +43,7 @@ import signal
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,8 @@ class DaskPool:
         self.warnings: set[str] = set()
         self._threads, self._counted = 0, 0.0
         self.futures: list = []         # what was submitted and may still run
+        self.warm: dict[str, set] = {}  # worker -> assignments it has warm Graders for
+        self.freed: deque[str] = deque()  # workers that finished something, oldest first
         if target.local:
             # the nannies start (and restart) the worker processes from threads started
             # here: those keep SIGINT and SIGTERM blocked, and the first workers start with
@@ -271,23 +274,54 @@ class DaskPool:
             return None
 
     def warm_up(self, numbers):
-        """Every worker creates the Graders of ``numbers`` at once; the first also runs the
-        preflight. With no worker yet (an adaptive cluster), the preflight waits for one."""
-        workers = list(self.client.nthreads())
-        where = [{"workers": [address], "allow_other_workers": True} for address in workers]
-        futures = [self.client.submit(dask_ready, self.name, list(numbers), index == 0,
-                                      pure=False, **restriction)
-                   for index, restriction in enumerate(where or [{}])]
+        """The preflight, spread over the workers: each assignment's Grader is made, and its
+        imports cell run, on one worker (round robin), so that they start in parallel; each
+        worker checks that it may grade. Other Graders are made on first use. With no worker
+        yet (an adaptive cluster), one task does it all on the first worker that comes."""
+        # one task per worker, each with its share: the scheduler gives each to a free
+        # worker (no restrictions: a task restricted to a worker that dies while no other
+        # is running would wait for it for ever)
+        checked = self.client.run(dask_check, self.name)   # every worker there is now
+        problems = [_Task(None, None, f"on dask worker {address}: the grading worker could "
+                                      f"not start: {problem}")
+                    for address, problem in sorted(checked.items()) if problem]
+        if problems:
+            return problems[:1]
+        count = max(1, len(checked))
+        shares = [list(numbers)[index::count] for index in range(count)]
+        futures = [self.client.submit(dask_ready, self.name, share, pure=False)
+                   for share in shares]
         self.futures += futures
         return [_Task(future, self._ready) for future in futures]
 
     def _ready(self, info: dict):
+        self._learn(info)
         for warning in info.get("warnings", []):
             if warning not in self.warnings:
                 self.warnings.add(warning)
                 self.warn(f"warning: dask worker {info.get('worker')} (and any other like "
                           f"it): {warning}")
         return info.get("problem")
+
+    def _learn(self, info: dict):
+        """Remember which assignments a worker has warm Graders for, and that it is free."""
+        if info.get("worker"):
+            self.warm[info["worker"]] = set(info.get("warm", ()))
+            self.freed.append(info["worker"])
+
+    # ------------------------------------------------------------- which submission next
+
+    def prefer(self) -> set | None:
+        """The assignments that the worker that finished last is warm for: the batch sends
+        one of those next, when any is left, so that a worker makes a Grader for another
+        assignment only when its own have nothing left (a class of several assignments then
+        needs fewer Graders, each a kernel factory that imports its libraries). The
+        scheduler puts the submission on a free worker, which is that one when it is the
+        only one free, as it is in the middle of a batch. (Telling the scheduler where, with
+        worker restrictions, could leave a submission waiting for a worker that died.)"""
+        while self.freed and self.freed[0] not in self.warm:
+            self.freed.popleft()
+        return set(self.warm[self.freed[0]]) if self.freed else None
 
     def submit(self, fn, *args):
         if fn is job_grade:
@@ -303,10 +337,16 @@ class DaskPool:
             future = self.client.submit(dask_grade, self.name, payload, number, name,
                                         pure=False)
             self.futures = [f for f in self.futures if not f.done()] + [future]
-            return _Task(future, SubmissionResult.from_dict)
+            if self.freed:
+                self.freed.popleft()     # that worker is (about to be) busy again
+            return _Task(future, self._graded)
         if fn in (job_preflight, job_ready):
             raise TypeError("use warm_up() to start the workers of a Dask pool")
         raise TypeError(f"not a grading job: {fn!r}")
+
+    def _graded(self, reply: dict) -> SubmissionResult:
+        self._learn(reply)
+        return SubmissionResult.from_dict(reply["result"])
 
     @staticmethod
     def wait(futures, timeout):
@@ -512,6 +552,11 @@ class GraderPlugin(_plugin_base()):
             self.graders[key] = grader
         return grader
 
+    def warm(self) -> list[int]:
+        """The assignments this worker has Graders for."""
+        with self.lock:
+            return sorted({number for number, _ in self.graders})
+
     def route(self, path: str, number: int | None) -> int:
         """The assignment whose Grader grades ``path``: the one asked for, else the one the
         notebook says (recognised as grading will; a file that cannot be read or recognised
@@ -568,12 +613,22 @@ def _plugin(name: str) -> GraderPlugin:
     return get_worker().plugins[name]
 
 
-def dask_ready(name: str, numbers: list[int], run_preflight: bool) -> dict:
-    """Task: make this worker's Graders for ``numbers`` (and run the preflight on them);
-    ``{"worker", "problem", "warnings"}``."""
+def dask_check(name: str, dask_worker=None) -> str | None:
+    """Run on every worker (in its event loop: quick): why it must not grade, or None."""
+    plugin = dask_worker.plugins.get(name)
+    return plugin.problem if plugin is not None else "this run's plugin did not reach it"
+
+
+def dask_ready(name: str, numbers: list[int]) -> dict:
+    """Task: whether this worker may grade; then make its Graders for ``numbers`` and run
+    the preflight on each. ``{"worker", "warm", "problem", "warnings"}``."""
     plugin = _plugin(name)
-    info: dict[str, Any] = {"worker": plugin.address, "problem": None, "warnings": []}
+    info: dict[str, Any] = {"worker": plugin.address, "problem": None, "warnings": [],
+                            "warm": []}
     where = f"on dask worker {plugin.address}: "
+    if plugin.problem:
+        info["problem"] = f"{where}the grading worker could not start: {plugin.problem}"
+        return info
     for number in numbers:
         try:
             grader = plugin.grader(number)
@@ -587,29 +642,30 @@ def dask_ready(name: str, numbers: list[int], run_preflight: bool) -> dict:
         if zygote.seccomp_missing:
             info["warnings"].append(f"kernels run without their seccomp filter "
                                     f"({zygote.seccomp_missing})")
-        if run_preflight:
-            problem = preflight(grader, number)
-            if problem:
-                info["problem"] = f"{where}assignment {number}: {problem}"
-                return info
+        problem = preflight(grader, number)
+        if problem:
+            info["problem"] = f"{where}assignment {number}: {problem}"
+            return info
     info["warnings"] = sorted(set(info["warnings"]))
+    info["warm"] = plugin.warm()
     return info
 
 
 def dask_grade(name: str, payload: dict, number: int | None, file: str) -> dict:
-    """Task: grade one submission on this worker; its result as a dict."""
+    """Task: grade one submission on this worker: ``{"result": its result as a dict,
+    "worker", "warm": the assignments this worker has Graders for now}``."""
     plugin = _plugin(name)
     with plugin.staged(payload) as path:
         grader = plugin.grader(plugin.route(path, number))
-        return grade_with(grader, path, number, file).to_dict()
+        result = grade_with(grader, path, number, file).to_dict()
+    return {"result": result, "worker": plugin.address, "warm": plugin.warm()}
 
 
-async def dask_stop(name: str) -> None:
+async def dask_stop(name: str, dask_worker=None) -> None:
     """Run on every worker of a remote cluster when the run stops (in its event loop, not
     waited for): kill this run's kernels and zygotes now (the grading threads then fail,
     and their results are dropped); the worker itself goes on."""
-    from distributed import get_worker
-    plugin = get_worker().plugins.get(name)
+    plugin = dask_worker.plugins.get(name)
     if plugin is None:
         return
     plugin.stopped = True

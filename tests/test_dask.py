@@ -15,6 +15,7 @@ subprocess, beside the local pool.
   cannot be reached, dask not installed;
 * the pieces: the cost-ordered queue, a worker with other specs or templates.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -88,38 +89,36 @@ def _wait_for(predicate, seconds, what):
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
-def running_cluster(tmp_path_factory):
-    """A scheduler and two single-threaded workers, as `dask scheduler` and `dask worker`
-    start them on a cluster's nodes. As root the workers run in a mount namespace where the
-    tests' temporary folders (the class, the templates, the output) are an empty tmpfs."""
-    base = tmp_path_factory.mktemp("cluster")
-    hidden = tmp_path_factory.getbasetemp()
+@contextlib.contextmanager
+def cluster(base, workers=2, hidden=None, environment=None):
+    """A scheduler and single-threaded workers, as `dask scheduler` and `dask worker` start
+    them on a cluster's nodes; with ``hidden`` (as root) the workers run in a mount
+    namespace where that folder is an empty tmpfs."""
     scheduler_file = base / "scheduler.json"
     log = open(base / "cluster.log", "w")
     dask = [sys.executable, "-m", "dask"]
-    scheduler = subprocess.Popen(
+    processes = [subprocess.Popen(
         [*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
          "--scheduler-file", str(scheduler_file)], env=env(), cwd="/", stdout=log, stderr=log,
-        start_new_session=True)
-    processes = [scheduler]
+        start_new_session=True)]
     try:
-        _wait_for(scheduler_file.exists, 60, "the scheduler")
+        _wait_for(lambda: scheduler_file.exists() and scheduler_file.stat().st_size, 60,
+                  "the scheduler")
         address = json.loads(scheduler_file.read_text())["address"]
-        worker = [*dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
+        worker = [*dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1",
                   "--memory-limit", "0", "--no-dashboard"]
-        isolated = os.geteuid() == 0 and shutil.which("unshare") is not None
+        isolated = hidden is not None and os.geteuid() == 0 and shutil.which("unshare")
         if isolated:
             worker = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                       'mount -t tmpfs -o size=1m tmpfs "$0" && exec "$@"', str(hidden), *worker]
-        processes.append(subprocess.Popen(worker, env=env(), cwd="/", stdout=log, stderr=log,
-                                          start_new_session=True))
+        processes.append(subprocess.Popen(worker, env=environment or env(), cwd="/",
+                                          stdout=log, stderr=log, start_new_session=True))
         from distributed import Client
         with Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=120)
+            client.wait_for_workers(workers, timeout=120)
             # what a worker sees of a file here (the log of this very cluster)
             sees = client.run(os.path.exists, str(base / "cluster.log"))
-        yield {"address": address, "isolated": isolated, "sees": sees,
+        yield {"address": address, "isolated": bool(isolated), "sees": sees,
                "workers": processes[1].pid}
     finally:
         for process in reversed(processes):
@@ -132,6 +131,15 @@ def running_cluster(tmp_path_factory):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def running_cluster(tmp_path_factory):
+    """Two workers that, as root, cannot see the tests' temporary folders (the class, the
+    templates, the output)."""
+    with cluster(tmp_path_factory.mktemp("cluster"),
+                 hidden=tmp_path_factory.getbasetemp()) as running:
+        yield running
 
 
 # ---------------------------------------------------------------- identical results
@@ -183,6 +191,24 @@ def test_a_running_cluster_grades_identically_with_the_files_sent(same, running_
     assert running_cluster["isolated"] or os.geteuid() != 0   # as root (CI): always
     if running_cluster["isolated"]:   # the workers could not have read a path of ours
         assert running_cluster["sees"] and not any(running_cluster["sees"].values())
+
+
+def test_a_running_cluster_with_a_worker_of_another_version_is_refused(tmp_path,
+                                                                       toy_templates):
+    """A worker without the toy spec (another version of the course) fails the preflight,
+    whichever worker the grading tasks would have gone to."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    toy.write(folder / "Assignment_9_Ada_10000001.ipynb", {})
+    other = env()
+    other.pop("NNCOURSE_SPECS")
+    with cluster(tmp_path, workers=1, environment=other) as running:
+        done = grade(folder, tmp_path / "out", toy_templates, "--dask", running["address"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "preflight failed, nothing was graded: on dask worker tcp://" in done.stderr
+    assert "no spec for assignment 9 on this worker" in done.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    no_traceback(done)
 
 
 def test_a_worker_with_other_specs_or_templates_refuses_to_grade(tmp_path, toy_templates):
@@ -472,6 +498,10 @@ def test_the_most_expensive_assignment_goes_first_and_costs_are_learned():
     rejected.status = Status.REJECTED                    # says nothing about grading time
     queue.observe(_item("a1_0", 1), rejected)
     assert queue.cost(1) == 2.0
+    warm = CostQueue([_item(f"a{n}_{i}", n) for n in (1, 2) for i in range(2)],
+                     history={1: [1.0], 2: [9.0]})
+    # a free worker warm for 1 gets 1's, though 2's cost more; then what is left
+    assert [warm.pop({1}).name for _ in range(3)] == ["a1_0", "a1_1", "a2_0"]
 
 
 def test_past_costs_come_from_earlier_results(tmp_path):

@@ -11,9 +11,12 @@
 What runs where:
 
 * **Workers** get a plugin (``GraderPlugin``) that keeps one warm ``Grader`` per assignment
-  and worker thread, each with its own kernel factory (zygote), created on first use (the
-  warm-up creates those of the class's assignments on every worker at once) and closed when
-  the worker closes. A task is one submission; the batch sends the most expensive first.
+  and worker thread, each with its own kernel factory (zygote), made on first use and closed
+  when the worker closes. The preflight makes each assignment's on one worker (spread over
+  the workers, so they start in parallel) after every worker has checked that it may grade.
+  A task is one submission; the batch sends the most expensive assignment first, and a
+  worker that finishes one gets another of an assignment it is warm for while any is left,
+  so that a class of several assignments needs few kernel factories per worker.
 * **Files**: with ``--dask-files shared`` a task carries the submission's path (shared
   storage: the same path on every worker); with ``send`` it carries the file's bytes, and
   the plugin carries the templates. Results always come back as a dict and the main process

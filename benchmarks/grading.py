@@ -2,14 +2,16 @@
 against the Dask backend, in one run.
 
     python benchmarks/grading.py [--n 200] [--per-assignment 20] [--baseline 4] [--jobs 2]
-                                 [--dask local:2] [--baseline-limit 300] [--no-baseline]
+                                 [--dask local:2 [--repeat 2]] [--baseline-limit 300]
+                                 [--no-baseline]
 
 1. A class of ``--n`` submissions of mixed assignments (copies of data/examples/ under
    distinct, valid names) is graded with ``python -m grader grade`` and ``--jobs`` workers:
    wall time, including worker start-up, and submissions per second.
-2. With ``--dask local:N``: the same class graded with ``--dask local:N`` (N workers, like
-   the local pool's ``--jobs``): both throughputs and their ratio; then a scaling run, the
-   class graded with ``--dask local:1`` and ``--dask local:2``, and the ratio of the two.
+2. With ``--dask local:N``, instead: the class graded by the local pool with N workers, by
+   ``--dask local:N``, and by ``--dask local:1``, in turn, ``--repeat`` times (the best of
+   each counts): both backends' throughputs and their ratio, and the scaling from 1 to N
+   Dask workers.
 3. Per assignment, ``--per-assignment`` submissions graded the same way, against a baseline
    that executes ``--baseline`` of them whole, each with nbclient in a fresh python3 kernel
    (the usual way to autograde a notebook), with the same number of parallel workers.
@@ -111,26 +113,29 @@ def fake_data(folder):
     return folder
 
 
-def compare_backends(folder, work, count, jobs, dask, local=None):
-    """The mixed class with the local pool (``local``: its throughput with ``jobs`` workers,
-    already measured) and with Dask; then Dask with 1 and 2 workers."""
+def compare_backends(folder, work, count, jobs, dask, repeat):
+    """The mixed class with the local pool and with Dask (``jobs`` workers each), and with
+    one Dask worker; ``repeat`` rounds, each running the three in turn, so that a change in
+    the machine's load hits all three alike. The best round of each counts."""
     workers = int(dask.partition(":")[2] or jobs)
-    print(f"backends ({load()}):")
-    if local is None or workers != jobs:
-        local = count / grade(folder, work / "out-local", workers)
-        print(f"  local pool, {workers} workers: {local:.3f}/s ({load()})")
-    else:
-        print(f"  local pool, {workers} workers: {local:.3f}/s (the run above)")
-    theirs = count / grade(folder, work / "out-dask", workers, extra=["--dask", dask])
-    print(f"  --dask {dask}:{' ' * max(0, 12 - len(dask))} {theirs:.3f}/s ({load()})")
-    print(f"  dask / local: {theirs / local:.3f}")
-    print(f"scaling (Dask, {load()}):")
-    one = count / grade(folder, work / "out-dask-1", 1, extra=["--dask", "local:1"])
-    print(f"  1 worker:  {one:.3f}/s ({load()})")
-    two = theirs if workers == 2 else \
-        count / grade(folder, work / "out-dask-2", 2, extra=["--dask", "local:2"])
-    print(f"  2 workers: {two:.3f}/s{' (the run above)' if workers == 2 else ''}")
-    print(f"  2 workers / 1 worker: {two / one:.2f}x")
+    runs = {f"local pool, {workers} workers": ["-j", str(workers)],
+            f"--dask local:{workers}": ["--dask", f"local:{workers}"],
+            "--dask local:1": ["--dask", "local:1"]}
+    best = {}
+    for round_ in range(1, repeat + 1):
+        for name, extra in runs.items():
+            if name == "--dask local:1" and workers == 1:
+                continue
+            before = load()
+            rate = count / grade(folder, work / "out-compare", workers, extra=extra)
+            best[name] = max(best.get(name, 0.0), rate)
+            print(f"  round {round_}: {name:<22} {rate:.3f}/s ({before}; after: {load()})")
+    local, theirs = best[f"local pool, {workers} workers"], best[f"--dask local:{workers}"]
+    one = best.get("--dask local:1", theirs)
+    print(f"backends, {count} submissions, best of {repeat}: local pool {local:.3f}/s, "
+          f"--dask local:{workers} {theirs:.3f}/s; dask / local: {theirs / local:.3f}")
+    print(f"scaling (Dask): 1 worker {one:.3f}/s, {workers} workers {theirs:.3f}/s: "
+          f"{theirs / one:.2f}x")
 
 
 def main(argv=None):
@@ -140,8 +145,10 @@ def main(argv=None):
     parser.add_argument("--baseline", type=int, default=4, help="notebooks run by the baseline")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dask", metavar="local:N",
-                        help="also grade the mixed class with --dask local:N, and with 1 and 2 "
-                             "Dask workers (needs nncourse[cluster])")
+                        help="grade the mixed class with the local pool (N workers), --dask "
+                             "local:N and --dask local:1, and compare (needs nncourse[cluster])")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="with --dask: rounds of the comparison (the best of each counts)")
     parser.add_argument("--baseline-limit", type=float, default=300.0, metavar="SECONDS",
                         help="wall-clock limit of one baseline notebook (default 300)")
     parser.add_argument("--no-baseline", action="store_true",
@@ -161,11 +168,12 @@ def main(argv=None):
     work = Path(tempfile.mkdtemp(prefix="nncourse-bench-"))
     try:
         mixed = make_class(files, args.n, work / "mixed")
-        seconds = grade(mixed, work / "out-mixed", args.jobs)
-        print(f"mixed class: {args.n} submissions in {seconds:.1f} s "
-              f"({args.n / seconds:.2f}/s, {args.jobs} workers; {load()})")
         if args.dask:
-            compare_backends(mixed, work, args.n, args.jobs, args.dask, args.n / seconds)
+            compare_backends(mixed, work, args.n, args.jobs, args.dask, args.repeat)
+        else:
+            seconds = grade(mixed, work / "out-mixed", args.jobs)
+            print(f"mixed class: {args.n} submissions in {seconds:.1f} s "
+                  f"({args.n / seconds:.2f}/s, {args.jobs} workers; {load()})")
         if args.no_baseline:
             return
         data_dir = fake_data(work / "data")

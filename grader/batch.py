@@ -348,6 +348,8 @@ def _grade_todo(todo, run, numbers):
         from .cluster import ClusterError
         if not isinstance(error, ClusterError):
             raise
+        if run.stop.signum:          # interrupted while it tried: that is what counts
+            return _interrupted(run, todo)
         console.err(f"error: {error}")
         return 2
     pool = run.pool

@@ -210,11 +210,15 @@ class DaskPool:
             # them ignored, so a Ctrl-C to the process group reaches the main process only
             with children_ignore_signals(), dask.config.set({
                     "distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
-                self.cluster = distributed.LocalCluster(
-                    n_workers=target.workers, threads_per_worker=1, processes=True,
-                    memory_limit=0,            # kernels have their own limits
-                    # what the scheduler logs of lost workers is said here in one line
-                    dashboard_address=":0", silence_logs=logging.CRITICAL)
+                try:
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=target.workers, threads_per_worker=1, processes=True,
+                        memory_limit=0,            # kernels have their own limits
+                        # what the scheduler logs of lost workers is said here in one line
+                        dashboard_address=":0", silence_logs=logging.CRITICAL)
+                except Exception as error:   # no free port, no process could start, ...
+                    raise ClusterError(f"--dask local:{target.workers}: the local Dask "
+                                       f"cluster did not start ({_one_line(error)})") from None
                 self.client = distributed.Client(self.cluster, set_as_default=False)
         else:
             try:

@@ -54,8 +54,9 @@ def load():
 
 def grade(folder, out, jobs, assignment=None, extra=()):
     """Seconds for ``python -m grader grade`` on ``folder``, as an instructor runs it."""
+    workers = [] if "--dask" in extra else ["-j", str(jobs)]   # local:N says how many
     command = [sys.executable, "-m", "grader", "grade", str(folder), "-o", str(out),
-               "-j", str(jobs), "--no-progress", "--force", *extra]
+               *workers, "--no-progress", "--force", *extra]
     started = time.monotonic()
     subprocess.run(command + (["-a", assignment] if assignment else []), check=True, cwd=REPO,
                    stdout=subprocess.DEVNULL)
@@ -118,7 +119,7 @@ def compare_backends(folder, work, count, jobs, dask, repeat):
     one Dask worker; ``repeat`` rounds, each running the three in turn, so that a change in
     the machine's load hits all three alike. The best round of each counts."""
     workers = int(dask.partition(":")[2] or jobs)
-    runs = {f"local pool, {workers} workers": ["-j", str(workers)],
+    runs = {f"local pool, {workers} workers": [],
             f"--dask local:{workers}": ["--dask", f"local:{workers}"],
             "--dask local:1": ["--dask", "local:1"]}
     best = {}

@@ -156,7 +156,14 @@ def _track(zygote):
         remove(path)
         _socket_dirs.discard(Path(path))
 
-    zygote.spawn, zygote.sweep = tracked_spawn, tracked_sweep
+    def tracked_close():
+        # a closed zygote's uid may soon be another grader's: not ours to sweep any more
+        if zygote in _zygotes:
+            _zygotes.remove(zygote)
+        close()
+
+    close = zygote.close
+    zygote.spawn, zygote.sweep, zygote.close = tracked_spawn, tracked_sweep, tracked_close
     zygote.socket_dir, zygote.remove_socket_dir = tracked_socket_dir, tracked_remove
 
 

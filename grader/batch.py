@@ -32,29 +32,34 @@ print tracebacks there); the main process alone decides. Only results that came 
 before the signal are written; a grader failure is recorded as such (never as final), so the
 next run grades exactly what has no final result.
 
-**The executor seam** is ``pool.py``: grading jobs go to a pool object (``LocalPool``:
-spawned worker processes of this machine, each holding a warm ``Grader``), made in one place
-(``_grade_todo``); ``_preflight_on`` and ``_dispatch`` use only its interface. Workers
+**The executor seam** is ``pool.py``: grading jobs go to a pool object, made in one place
+(``_make_pool``): ``LocalPool`` (spawned worker processes of this machine, each holding a
+warm ``Grader``; the default, no extra dependency) or, with ``--dask``, ``cluster.DaskPool``
+(the workers of a Dask cluster, each holding one warm Grader per assignment).
+``_preflight_on`` and ``_dispatch`` use only the seam's interface, so preflight, results,
+resuming, interruption, the summary and the exit status are the same with either. Workers
 never write results: the main process annotates (``annotate``) and writes each one, so a
-backend on other machines needs no shared output folder.
+backend on other machines needs no shared output folder. Submissions are sent most expensive
+first (``CostQueue``), so that the last ones to finish are short.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import signal
 import statistics
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 
 from . import report
 from .collect import (Item, collect, find_notebooks, from_ingest,  # noqa: F401 (collect:
                       is_lms_download, mark_superseded)             # for callers of batch)
 from .constants import NOTEBOOKS, PARTIAL_SANDBOX
-from .pool import SIGNALS, LocalPool, file_hash, job_grade, job_preflight, job_ready
+from .pool import LOST_TWICE, SIGNALS, LocalPool, WorkerLost, file_hash, job_grade
 from .result import Status, Student, SubmissionResult
 from .sandbox import Limits, full_isolation_available
 from .specs import available
@@ -246,6 +251,7 @@ class Run:
         self.skipped = 0
         self.graded_now = 0
         self.pool = None               # the worker pool in use (see LocalPool)
+        self.target = None             # where a Dask backend grades (cluster.Target), or None
 
     def write(self, item, result):
         result.fingerprint = self.stamp
@@ -334,9 +340,20 @@ def _grade_todo(todo, run, numbers):
     from tqdm.auto import tqdm
     tqdm.monitor_interval = 0    # no monitor thread: signals must reach the main thread only
     bar = None
-    pool = run.pool = LocalPool(jobs, options)
+    run.stop.polling = True      # a signal while a cluster starts: stop once it has started
     try:
-        run.stop.polling = True
+        run.pool = _make_pool(run, options, jobs, numbers, len(todo))
+    except Exception as error:
+        run.stop.polling = False
+        from .cluster import ClusterError
+        if not isinstance(error, ClusterError):
+            raise
+        if run.stop.signum:          # interrupted while it tried: that is what counts
+            return _interrupted(run, todo)
+        console.err(f"error: {error}")
+        return 2
+    pool = run.pool
+    try:
         problem = _preflight_on(pool, wanted, run.stop)
         if problem is not None and not run.stop.signum:
             pool.stop()
@@ -349,7 +366,7 @@ def _grade_todo(todo, run, numbers):
         if not run.stop.signum:
             bar = tqdm(total=len(todo), unit="nb", desc="grading",
                        disable=args.no_progress, file=console.stderr)
-            _dispatch(lambda: LocalPool(jobs, options), todo, run, jobs, bar)
+            _dispatch(lambda: LocalPool(jobs, options), todo, run, bar)
     finally:
         run.stop.polling = False
         if run.stop.signum or sys.exc_info()[0] is not None:
@@ -362,12 +379,25 @@ def _grade_todo(todo, run, numbers):
     return None
 
 
+def _make_pool(run, options, jobs, numbers, count):
+    """The executor: this machine's worker pool, or a Dask cluster (``--dask``); a local one
+    has no more workers than submissions, like the local pool."""
+    if run.target is None:
+        return LocalPool(jobs, options)
+    from dataclasses import replace
+    from .cluster import DaskPool
+    target = replace(run.target, workers=min(run.target.workers, count)) \
+        if run.target.local else run.target
+    return DaskPool(target, options, numbers=numbers, stamp=run.stamp,
+                    files=run.args.dask_files,
+                    jobs=None if run.target.local else run.args.jobs, say=run.console.out,
+                    warn=run.console.err)
+
+
 def _preflight_on(pool, numbers, stop):
-    """The preflight on one worker; meanwhile every other worker starts (each submit starts
-    one while none is idle), so they load in parallel. The first problem, or None."""
-    futures = [pool.submit(job_preflight, numbers)]
-    futures += [pool.submit(job_ready) for _ in range(pool.jobs - 1)]
-    pending = set(futures)
+    """The preflight on one worker; meanwhile every other worker starts, so they load in
+    parallel. The first problem, or None."""
+    pending = set(pool.warm_up(numbers))
     problems = []
     while pending and not stop.signum:
         for future in pool.wait(pending, 0.1):
@@ -381,34 +411,48 @@ def _preflight_on(pool, numbers, stop):
     return problems[0] if problems else None
 
 
-def _dispatch(make_pool, todo, run, jobs, bar):
-    """Grade ``todo`` with at most ``jobs`` submissions in flight; a worker that dies breaks
-    the pool: the submissions in flight are retried once in a fresh pool, then recorded as
-    grader failures. Returns when done or when a stop signal arrived (then nothing more has
-    been written); ``run.pool`` is the pool in use."""
+def _dispatch(make_pool, todo, run, bar):
+    """Grade ``todo``, most expensive first, with at most ``pool.jobs`` submissions in
+    flight. A local worker that dies breaks the pool: the submissions in flight are retried
+    in a fresh pool, each alone (so that when a worker dies again, the submission it was
+    grading is known), and a submission whose worker died twice is recorded as a grader
+    failure. (A Dask scheduler retries a lost worker's submissions itself, and the pool
+    raises WorkerLost past its limit.) Returns when done or when a stop signal arrived
+    (then nothing more has been written); ``run.pool`` is the pool in use."""
     pool, number = run.pool, run.args.assignment
-    queue, attempts = list(todo), {item.name: 0 for item in todo}
+    queue, attempts = CostQueue(todo, past_costs(run.out_dir)), {item.name: 0 for item in todo}
     running = {}
+    alone = None        # the future of a retried submission, running alone
     while queue or running:
-        while queue and len(running) < jobs and not run.stop.signum:
-            item = queue.pop(0)
+        while queue and len(running) < pool.jobs and alone is None and not run.stop.signum:
+            retried = queue.retrying
+            if retried and running:
+                break       # it waits until the pool is idle
+            item = queue.pop(pool.prefer())
             try:
-                running[pool.submit(job_grade, item.path, number, item.name)] = item
+                future = pool.submit(job_grade, item.path, number, item.name)
             except pool.Broken:
-                queue.insert(0, item)
+                queue.retry(item)
                 break
+            running[future] = item
+            if retried:
+                alone = future
         if run.stop.signum:
             return
         broken = []
         for future in pool.wait(set(running), 0.1):
             item = running.pop(future)
+            alone = None if future is alone else alone
             if run.stop.signum:
                 return          # an interruption: nothing more is written
             try:
                 result = future.result()
+                queue.observe(item, result)
             except pool.Broken:
                 broken.append(item)
                 continue
+            except WorkerLost as lost:
+                result = _failed(item, number, run.stamp, str(lost))
             except Exception as error:   # recorded for that file; the batch goes on
                 result = _failed(item, number, run.stamp, f"{type(error).__name__}: {error}")
             run.write(item, result)
@@ -417,20 +461,84 @@ def _dispatch(make_pool, todo, run, jobs, bar):
         if broken or _is_broken(pool):
             broken += list(running.values())
             running.clear()
+            alone = None
             for item in broken:
                 attempts[item.name] += 1
                 if attempts[item.name] >= 2:
-                    run.write(item, _failed(item, number, run.stamp,
-                                            "a grading worker died twice while grading it"))
+                    run.write(item, _failed(item, number, run.stamp, LOST_TWICE))
                     bar.update()
                 else:
-                    queue.insert(0, item)
+                    queue.retry(item)
             pool.stop()
             pool = run.pool = make_pool()
 
 
 def _is_broken(pool):
     return bool(getattr(getattr(pool, "executor", None), "_broken", False))
+
+
+def past_costs(out_dir) -> dict:
+    """Seconds that graded submissions took, per assignment, from the results already in
+    ``out_dir`` (an earlier run of this class, or of an earlier class into the same folder)."""
+    costs: dict = {}
+    for path in (Path(out_dir) / "results").glob("*.json"):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("status") == Status.GRADED.value:
+                costs.setdefault(data.get("assignment"), []).append(float(data["seconds"]))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+    return costs
+
+
+class CostQueue:
+    """The submissions still to send, the most expensive assignment first, so that the last
+    submissions to finish are short ones and no worker waits on a straggler at the end.
+
+    A submission's expected cost is the mean time its assignment's submissions took, from
+    earlier results (``past_costs``) and from this run's as they come back. An assignment
+    with no time yet counts as the most expensive, so each is measured early; within an
+    assignment, submissions go in the order given. Retried ones go first."""
+
+    def __init__(self, items, history=None):
+        self.groups: dict = {}
+        for item in items:
+            self.groups.setdefault(item.assignment, deque()).append(item)
+        self.seconds = {key: list(times) for key, times in (history or {}).items()}
+        self.retries: deque = deque()
+
+    def __len__(self):
+        return len(self.retries) + sum(map(len, self.groups.values()))
+
+    def cost(self, assignment) -> float:
+        times = self.seconds.get(assignment)
+        return statistics.fmean(times) if times else math.inf
+
+    def pop(self, prefer=None):
+        """The next submission: a retried one, else the first of the most expensive
+        assignment, among those in ``prefer`` (assignments a free worker is warm for) when
+        any of them has submissions left."""
+        if self.retries:
+            return self.retries.popleft()
+        keys = [k for k, group in self.groups.items() if group]
+        if prefer:
+            keys = [k for k in keys if k in prefer] or keys
+        key = max(keys, key=lambda k: (self.cost(k), -(k if isinstance(k, int) else math.inf)))
+        return self.groups[key].popleft()
+
+    def retry(self, item):
+        self.retries.appendleft(item)
+
+    @property
+    def retrying(self) -> bool:
+        """Whether the next submission is one being tried again."""
+        return bool(self.retries)
+
+    def observe(self, item, result):
+        """Learn from a result that came back (a rejection or failure says nothing about
+        the cost of grading)."""
+        if getattr(result, "status", None) is Status.GRADED:
+            self.seconds.setdefault(item.assignment, []).append(result.seconds)
 
 
 def _interrupted(run, todo):
@@ -505,7 +613,9 @@ def add_arguments(parser):
     parser.add_argument("-o", "--out", type=Path, default=Path("graded"),
                         help="output folder for results, gradebook, feedback (default: graded)")
     parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="parallel workers (default: number of cores)")
+                        help="parallel workers (default: number of cores); with a running "
+                             "Dask cluster: submissions in flight (default: its worker "
+                             "threads; more lets an adaptive cluster grow)")
     parser.add_argument("--cell-timeout", type=float, help="seconds per cell (default: spec)")
     parser.add_argument("--budget", type=float, help="seconds per submission (default: spec)")
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
@@ -517,6 +627,28 @@ def add_arguments(parser):
     parser.add_argument("--templates", type=Path,
                         help="folder of the student templates (default: notebooks/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cluster = parser.add_argument_group(
+        "grading on a Dask cluster (needs the optional extra: pip install 'nncourse[cluster]')")
+    cluster.add_argument("--dask", metavar="WHERE",
+                         help="grade on Dask workers instead of this machine's worker pool: "
+                              "'local' or 'local:N' starts a local cluster of N single-threaded "
+                              "worker processes (default N: -j, else the number of cores); "
+                              "'tcp://HOST:8786' (any Dask address) or a scheduler file (JSON, "
+                              "from `dask scheduler --scheduler-file FILE`) connects to a "
+                              "running cluster, e.g. one started by dask-jobqueue on Slurm or "
+                              "by the Dask Kubernetes operator")
+    cluster.add_argument("--dask-config", type=Path, metavar="FILE",
+                         help="a Dask configuration file (YAML) applied before the cluster "
+                              "starts or is reached: TLS certificates, timeouts, "
+                              "distributed.scheduler.allowed-failures, and scheduler-address "
+                              "when --dask is not given")
+    cluster.add_argument("--dask-files", choices=("auto", "shared", "send"), default="auto",
+                         help="how submissions reach Dask workers: 'shared' sends their paths "
+                              "(shared storage, mounted at the same path on every worker, "
+                              "templates included), 'send' sends each file's bytes with its "
+                              "task and the templates to every worker; 'auto' (default): "
+                              "shared for --dask local, send otherwise. Results always come "
+                              "back to this process, which writes them")
     from .lms import add_lms_arguments
     add_lms_arguments(parser)
 
@@ -539,7 +671,20 @@ def run(args):
 
 
 def _run(args, console, stop):
-    if not full_isolation_available():
+    if args.jobs is not None and args.jobs < 1:
+        console.err(f"error: -j {args.jobs}: give at least 1 worker")
+        return 2
+    target = None
+    if getattr(args, "dask", None) or getattr(args, "dask_config", None):
+        from .cluster import ClusterError, target_from_args   # imports dask: only when asked
+        try:
+            target = target_from_args(args.dask, args.dask_config, args.jobs)
+        except ClusterError as error:
+            console.err(f"error: {error}")
+            return 2
+    if target is not None and not target.local:
+        pass   # the workers, not this machine, run the kernels: they report (preflight)
+    elif not full_isolation_available():
         if args.require_sandbox:
             console.err("error: --require-sandbox: the full sandbox needs root on Linux with "
                         "namespaces")
@@ -549,9 +694,6 @@ def _run(args, console, stop):
         console.err(f"error: no spec for assignment {args.assignment} "
                     f"(have: {available() or 'none'})")
         return 2
-    if args.jobs is not None and args.jobs < 1:
-        console.err(f"error: -j {args.jobs}: give at least 1 worker")
-        return 2
     missing_paths = [p for p in args.paths if not p.exists() and not p.is_symlink()]
     if missing_paths:
         console.err(f"error: {missing_paths[0]}: no such file or folder")
@@ -560,6 +702,7 @@ def _run(args, console, stop):
         console.err(f"error: {problem}")
         return 2
     run = Run(args, console, stop)
+    run.target = target
     lms_mode = any(getattr(args, o, None) for o in LMS_OPTIONS) or \
         any(is_lms_download(p) for p in args.paths)
     if lms_mode:

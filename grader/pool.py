@@ -3,7 +3,13 @@
 This is the executor seam of ``grade`` (``batch.py``): the batch uses a pool only through
 
     pool = LocalPool(jobs, options)    # workers start on demand, each with a warm Grader
-    pool.jobs                          # how many submissions may be in flight at once
+    pool.jobs                          # how many submissions may be in flight now (read
+                                       # again before each submit: a cluster may grow)
+    futures = pool.warm_up(numbers)    # start every worker and run the preflight; each
+                                       # future gives a problem (one line) or None
+    pool.prefer()                      # the assignments a free worker is warm for (the
+                                       # next submission is one of those if any is left),
+                                       # or None
     future = pool.submit(fn, *args)    # fn: one of the jobs below, by reference
     done = pool.wait(futures, timeout) # the futures that are done (concurrent.futures-like:
                                        # future.result() returns or raises)
@@ -11,6 +17,9 @@ This is the executor seam of ``grade`` (``batch.py``): the batch uses a pool onl
     pool.close()                       # normal end
     pool.Broken                        # what future.result() raises when a worker died (the
                                        # batch retries its submissions in flight in a new pool)
+
+``future.result()`` may also raise :class:`WorkerLost`: the submission's worker died more
+often than the backend retries it (the batch records a grader failure, with the message).
 
 Jobs (module-level functions, so a worker finds them by name):
 
@@ -21,9 +30,10 @@ Jobs (module-level functions, so a worker finds them by name):
 
 A worker is made by ``init_worker(counter, options)``: ``options`` are ``Grader``'s
 keyword arguments, ``counter`` numbers the workers (their sandbox slots). Workers never write
-results; the batch does, as each comes back. Another backend (Dask: a worker plugin holding
-the Grader, ``client.submit`` for ``submit``, ``distributed.wait`` for ``wait``, closing the
-workers' Graders for ``stop``) implements the same seven names.
+results; the batch does, as each comes back. The other backend, ``cluster.DaskPool``
+(``--dask``), implements the same names on ``dask.distributed``: a worker plugin holds one
+warm Grader per assignment, and the scheduler, not the batch, retries the submissions of a
+worker that died.
 
 Signals: workers start with SIGINT and SIGTERM ignored (``children_ignore_signals``), so a
 Ctrl-C to the process group never prints a traceback in a worker or its zygote; the main
@@ -75,8 +85,18 @@ def children_ignore_signals():
 
 _worker = None          # this worker's Grader
 _worker_error = None    # why it could not be made
-_kernels: set[int] = set()        # kernel pids this worker's zygote forked (process groups)
+_zygotes: list = []               # this process's kernel factories (one per Grader)
+_kernels: set[int] = set()        # kernel pids they forked (each leads a process group)
 _socket_dirs: set[Path] = set()   # their socket folders (tmpfs mounts under the sandbox)
+
+
+class WorkerLost(RuntimeError):
+    """The worker grading a submission died, and went on dying when the submission was tried
+    again, up to the backend's limit: the batch records a grader failure (the message says
+    how often), and the next run grades the submission again."""
+
+
+LOST_TWICE = "a grading worker died twice while grading it"
 
 
 def init_worker(counter, options):
@@ -116,6 +136,7 @@ def _stop_watch():
 def _track(zygote):
     """Remember the kernels and socket folders of ``zygote``, to clean up after a SIGTERM
     that arrives in the middle of a submission."""
+    _zygotes.append(zygote)
     spawn, sweep = zygote.spawn, zygote.sweep
     socket_dir, remove = zygote.socket_dir, zygote.remove_socket_dir
 
@@ -137,7 +158,14 @@ def _track(zygote):
         remove(path)
         _socket_dirs.discard(Path(path))
 
-    zygote.spawn, zygote.sweep = tracked_spawn, tracked_sweep
+    def tracked_close():
+        # a closed zygote's uid may soon be another grader's: not ours to sweep any more
+        if zygote in _zygotes:
+            _zygotes.remove(zygote)
+        close()
+
+    close = zygote.close
+    zygote.spawn, zygote.sweep, zygote.close = tracked_spawn, tracked_sweep, tracked_close
     zygote.socket_dir, zygote.remove_socket_dir = tracked_socket_dir, tracked_remove
 
 
@@ -156,31 +184,35 @@ def _children():
 
 
 def _worker_stop(signum, frame):
-    """SIGTERM in a worker: kill the zygote, the kernels and the sandbox user's processes,
+    """SIGTERM in a worker: kill the zygotes, the kernels and the sandbox users' processes,
     remove the kernels' socket folders, and exit at once. Nothing of the submission in
     progress is returned, so nothing of it is written."""
     try:
         from .sandbox import Zygote
-        zygote = getattr(_worker, "zygote", None)
-        if zygote is not None:
-            # each kernel leads a process group of its own; killed while its parent is
-            # still the zygote, so that a pid reused by someone else is never touched
-            for pid in list(_kernels):
-                if _parent(pid) == zygote.process.pid:
-                    _kill(os.killpg, pid)
-        pids = set(_children())
-        if zygote is not None and zygote.process.poll() is None:
-            pids.add(zygote.process.pid)
-        for pid in pids:
-            _kill(os.kill, pid)
-        if zygote is not None and zygote.isolate:
-            deadline = time.monotonic() + 1.0
-            while _kill_uid(zygote.uid) and time.monotonic() < deadline:
-                time.sleep(0.01)
+        _kill_zygotes(list(_zygotes), children=True)
         for path in list(_socket_dirs):
             Zygote.remove_socket_dir(path)
     finally:
         os._exit(0)
+
+
+def _kill_zygotes(zygotes, children):
+    """SIGKILL the kernels of ``zygotes`` (each leads a process group of its own; killed while
+    its parent is still a zygote, so that a pid reused by someone else is never touched), the
+    zygotes, every other child of this process when ``children`` (a zygote still starting),
+    and every process of their sandbox users."""
+    factories = {z.process.pid for z in zygotes}
+    for pid in list(_kernels):
+        if _parent(pid) in factories:
+            _kill(os.killpg, pid)
+    pids = set(_children()) if children else set()
+    pids |= {z.process.pid for z in zygotes if z.process.poll() is None}
+    for pid in pids:
+        _kill(os.kill, pid)
+    uids = {z.uid for z in zygotes if z.isolate}
+    deadline = time.monotonic() + 1.0
+    while uids and sum(_kill_uid(uid) for uid in uids) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _kill_uid(uid):
@@ -226,13 +258,19 @@ def job_preflight(numbers):
     if _worker_error:
         return f"a grading worker could not start: {_worker_error}"
     for number in numbers:
-        try:
-            problem = asyncio.run(_preflight_kernel(_worker.templates[number][0]))
-        except Exception as error:   # a kernel that does not start raises RuntimeError
-            problem = f"a sandboxed kernel did not start: {_first_cause(error)}"
+        problem = preflight(_worker, number)
         if problem:
             return f"assignment {number}: {problem}"
     return None
+
+
+def preflight(grader, number):
+    """Assignment ``number``'s imports cell in a fresh kernel of ``grader``'s zygote: the
+    problem as one line, or None."""
+    try:
+        return asyncio.run(_preflight_kernel(grader.zygote, grader.templates[number][0]))
+    except Exception as error:   # a kernel that does not start raises RuntimeError
+        return f"a sandboxed kernel did not start: {_first_cause(error)}"
 
 
 def _first_cause(error):
@@ -250,9 +288,9 @@ def _first_cause(error):
     return text
 
 
-async def _preflight_kernel(imports):
+async def _preflight_kernel(zygote, imports):
     from .runner import KernelSession
-    session, step = KernelSession(_worker.zygote), ("preflight", "cell")
+    session, step = KernelSession(zygote), ("preflight", "cell")
     request = json.dumps({"task": "preflight", "seed": 0, "imports": imports,
                           "cell_file": "<preflight>", "source": "_ = 1 + 1"})
     try:
@@ -277,8 +315,13 @@ async def _preflight_kernel(imports):
 def job_grade(path, number, name):
     if _worker_error:
         raise WorkerStartError(f"the grading worker could not start: {_worker_error}")
+    return grade_with(_worker, path, number, name)
+
+
+def grade_with(grader, path, number, name):
+    """``grader``'s result for the submission at ``path``, recorded as ``name``."""
     digest = file_hash(path)
-    result = _worker.grade(path, number, file=name)
+    result = grader.grade(path, number, file=name)
     if result.sha256 is None:   # rejected before grading hashed it (not JSON, ...): record
         result.sha256 = digest  # it anyway, so the next run skips it like any final result
     return result
@@ -303,6 +346,17 @@ class LocalPool:
         # submit starts a worker when none is idle: it must start with the signals ignored
         with children_ignore_signals():
             return self.executor.submit(fn, *args)
+
+    @staticmethod
+    def prefer():
+        """Every worker here is warm for every assignment: no preference."""
+        return None
+
+    def warm_up(self, numbers):
+        """The preflight on one worker; meanwhile every other worker starts (each submit
+        starts one while none is idle), so they load in parallel."""
+        return [self.submit(job_preflight, numbers),
+                *(self.submit(job_ready) for _ in range(self.jobs - 1))]
 
     @staticmethod
     def wait(futures, timeout):

@@ -32,6 +32,10 @@ def become_kernel(request: dict) -> None:
     """
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
+    # and none blocked: the zygote inherits its grader thread's mask, which a Dask worker
+    # (where the thread was started with SIGINT and SIGTERM blocked) does not choose; a
+    # student's cell must see the same signals whichever backend runs it
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     # die with the zygote (which exits with its grader): without a sandbox uid there is no
     # sweep to catch a kernel whose grader was killed
     mounts.check(mounts._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
@@ -162,3 +166,8 @@ def zygote_main(preload):
             reply = {"pid": pid}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
+    # stdin closed: the grader is done with us. Nothing here needs cleaning up (the kernels
+    # are on their own, reaped by init), and an interpreter shutdown with torch loaded takes
+    # seconds, which a closing grader would wait for
+    sys.stdout.flush()
+    os._exit(0)

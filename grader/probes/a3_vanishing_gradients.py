@@ -277,7 +277,12 @@ def norm_gradients(ns, x, gamma, beta, weights):
     """Gradients of sum(weights * batch_norm(x, gamma, beta, 0, 1, training=True)) with respect
     to x, gamma and beta (autograd's vector-Jacobian product with ``weights``). The added zero
     terms keep the result differentiable when the output is not, so that missing gradients
-    come back as zeros instead of an error."""
+    come back as zeros instead of an error. Autograd is switched on first, and
+    torch.is_grad_enabled is the library's own again: a cell of another task that rebound it
+    would otherwise make ``torch.no_grad()`` inside ``batch_norm`` switch autograd off for
+    good (its exit restores what the rebound function claims)."""
+    torch.is_grad_enabled = _grad_enabled
+    _set_grad_enabled(True)
     X = torch.tensor(x, requires_grad=True)
     g = torch.tensor(gamma, requires_grad=True)
     b = torch.tensor(beta, requires_grad=True)

@@ -1,16 +1,18 @@
 """Assignment 3: vanishing gradients in PyTorch (the rubric).
 
-Eleven tasks, 70 points, and five written questions, 30 points. For each task: what its statement requires, and the checks that
-enforce it. References, input makers and judges: reference.py. Probes (run in the student's
-kernel): grader/probes/a3_vanishing_gradients.py.
+Eleven tasks, 70 points, and five written questions, 30 points. For each task: what its
+statement requires, and the checks that enforce it. References, input makers and judges:
+reference.py. Probes (run in the student's kernel): grader/probes/a3_vanishing_gradients.py.
 
 Every network a check hands to the student's code is built in the kernel from torch.nn parts
 listed in the inputs, and starts where the statement demands a change: `train_epoch` gets a
 model in evaluation mode with stale gradients, `evaluate` one in training mode, and
-`gradient_ratio` stale gradients, nested blocks and norm layers. Numbers are judged here:
-exact answers against a reference run on the same network and data (a made-up loss or
-gradient list fails), random answers against the statistics of reference runs and against
-what the caller's seed must fix.
+`gradient_ratio` stale gradients, nested blocks and norm layers; `activation_grad` gets views
+with exact zeros and +-100, and `batch_norm` running statistics that are not 0 and 1, other
+momentum and eps than the defaults, and evaluation-mode calls between training steps. Numbers
+are judged here: exact answers against a reference run on the same network and data (a made-up
+loss or gradient list fails), random answers against the statistics of reference runs and
+against what the caller's seed must fix.
 """
 import numpy as np
 
@@ -395,8 +397,7 @@ SLOPES = {"subject": "the derivatives for names ['leaky_relu', 'elu', 'silu', 'g
 def _slopes(name, points, covers):
     return probe(f"`activation_grad({name!r}, z)` on hidden inputs (zeros and +-100 included)",
                  P + "slopes", inputs=slope_inputs([name], (4, 6), dtype=np.float32),
-                 ref=slopes_reference,
-                 verify=verify_slopes, points=points, covers=covers)
+                 ref=slopes_reference, verify=verify_slopes, points=points, covers=covers)
 
 
 task_10 = Task(

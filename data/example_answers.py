@@ -50,7 +50,18 @@ ANSWERS = {
                       "than `linear3` (see the plot). The first layers barely move and the "
                       "network stays near chance after one epoch, while in the ReLU network "
                       "all layers get gradients of similar size.",
-        "answer_3_3": "Batch norm and the uniform init work, He init does not. Batch norm "
+        "answer_3_3": "(a) Every layer builds on the features of the layer below, so a deep "
+                      "network can combine simple features into complex ones and needs fewer "
+                      "units for that than one wide layer. (b) The gradient of the first "
+                      "layer is a product over all layers, so it vanishes: with 6 sigmoid "
+                      "layers the ratio was about $10^{-4}$ and the first layer did not "
+                      "change. The digits are easy, so one layer was already enough.",
+        "answer_3_4": "Leaky ReLU has slope 1 for positive inputs like ReLU, so the gradient "
+                      "does not shrink as it does with the sigmoid, whose slope is at most "
+                      "1/4. Unlike ReLU it has slope 0.01 for negative inputs, so a unit "
+                      "never gets exactly zero gradient and cannot die. In our runs it was "
+                      "about as accurate as ReLU.",
+        "answer_3_5": "Batch norm and the uniform init work, He init does not. Batch norm "
                       "keeps the inputs of the sigmoids near 0 where $\\sigma' = 1/4$. The "
                       "uniform weights are large enough that $\\sigma' W$ is about 1 per "
                       "layer. He init is made for ReLU and is too small for sigmoids.",

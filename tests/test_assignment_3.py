@@ -99,7 +99,8 @@ def _check_of(tag, result):
 def test_spec_totals_100_and_matches_the_notebook(solution):
     nb, _, tasks = solution
     assert SPEC.points == 100
-    assert [t.points for t in SPEC.tasks] == [6, 8, 14, 6, 4, 10, 6, 9, 7]
+    assert [t.points for t in SPEC.tasks] == [5, 6, 12, 5, 4, 8, 5, 7, 6, 5, 7]
+    assert [q.points for q in SPEC.written] == [6, 6, 5, 5, 8]
     assert list(tasks) == TAGS
     assert nb.metadata["nncourse"]["assignment"] == 3
     assert nb.metadata["nncourse"]["topic"] == SPEC.topic
@@ -211,6 +212,19 @@ def test_the_issues_mistakes_fail_the_checks_that_target_them():
         failed = " | ".join(r.label for r in _failed(_graded_variant(tag, name)[2]))
         for part in wanted:
             assert part in failed, (tag, name, part, failed)
+    # the two tasks of the activation zoo and batch normalisation
+    targets = {
+        ("task_3_10", "R3-elu_mask_product_overflows"): "nan or inf where finite numbers",
+        ("task_3_10", "R4-silu_overflows_for_large_negative_z"): "nan or inf where finite",
+        ("task_3_10", "R1-writes_into_z"): "changed z",
+        ("task_3_11", "R4-running_mean_rebound"): "update it in place",
+        ("task_3_11", "R6-evaluation_updates_the_running_averages"): "evaluation mode updates "
+                                                                     "nothing",
+        ("task_3_11", "R7-output_computed_without_gradients"): "no gradient flows back to `x`",
+        ("task_3_11", "R1-normalises_x_in_place"): "do not write into x",
+    }
+    for (tag, name), wanted in targets.items():
+        assert wanted in " ".join(_why(_graded_variant(tag, name)[2])), (tag, name)
     # the signed-gradient mistake costs nothing but the gradient check
     points, maximum, results, _ = _graded_variant("task_3_3",
                                                   "R6-signed_instead_of_absolute_mean")
@@ -269,6 +283,43 @@ def test_the_references_sgd_matches_torch_optim_exactly():
             opt.step()
         runs.append([p.detach().clone() for p in net.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*runs))
+
+
+def test_the_zoo_reference_keeps_pytorchs_conventions():
+    """The statement of Task 3.10 says what PyTorch does at z = 0 and for large |z|; the
+    reference is autograd through PyTorch's modules, so a change of PyTorch shows here."""
+    from grader.specs.a3_vanishing_gradients.reference import slopes_reference
+    z = np.array([-100.0, 0.0, 100.0])
+    got = {name: value.array for name, value in zip(
+        ("leaky_relu", "elu", "silu", "gelu"),
+        slopes_reference([[n, z] for n in ("leaky_relu", "elu", "silu", "gelu")])["value"])}
+    assert got["leaky_relu"].tolist() == [0.01, 0.01, 1.0]
+    assert got["elu"][1:].tolist() == [1.0, 1.0] and 0 < got["elu"][0] < 1e-40
+    assert got["silu"][1] == got["gelu"][1] == 0.5
+    assert all(np.isfinite(v).all() for v in got.values())
+
+
+def test_the_batch_norm_reference_is_nn_batchnorm1d():
+    """Task 3.11's reference (F.batch_norm in float64) step for step against the module the
+    statement names, in training and evaluation mode, running statistics included."""
+    import torch
+    from grader.specs.a3_vanishing_gradients.reference import (norm_steps_inputs,
+                                                                norm_steps_reference)
+    inputs = norm_steps_inputs(6, 4, [True, True, False, True], 0.2, 1e-3)(
+        np.random.default_rng(0))
+    expected = norm_steps_reference(**inputs)
+    layer = torch.nn.BatchNorm1d(4, eps=1e-3, momentum=0.2).double()
+    with torch.no_grad():
+        layer.weight[:] = torch.tensor(inputs["gamma"], dtype=torch.float64)
+        layer.bias[:] = torch.tensor(inputs["beta"], dtype=torch.float64)
+        layer.running_mean[:] = torch.tensor(inputs["running_mean"], dtype=torch.float64)
+        layer.running_var[:] = torch.tensor(inputs["running_var"], dtype=torch.float64)
+        for k, (batch, training) in enumerate(zip(inputs["batches"], inputs["modes"])):
+            layer.train(training)
+            out = layer(torch.tensor(np.asarray(batch, dtype=np.float64).T))
+            assert np.allclose(out.numpy(), expected["outputs"][k].array, atol=1e-9)
+            assert np.allclose(layer.running_mean.numpy(), expected["means"][k].array)
+            assert np.allclose(layer.running_var.numpy(), expected["variances"][k].array)
 
 
 def test_loading_the_spec_does_not_import_torch():
@@ -487,6 +538,8 @@ def test_released_notebook_has_stubs_and_no_answers(released):
     assert "fake_fashion_mnist" not in text and "instructor notes" not in text
     assert "sigmoid_grad_max = None" in text and "tf_relu_always_fixes = None" in text
     assert 'raise NotImplementedError("Task 3.3: implement train_epoch")' in text
+    assert 'raise NotImplementedError("Task 3.10: implement activation_grad")' in text
+    assert 'raise NotImplementedError("Task 3.11: implement batch_norm")' in text
     assert "download=True" in text
     given = next(c for c in nb.cells if "class ANN_sigmoid" in c.source)
     assert given.metadata.get("editable") is False and not assignment_kit.tags(given)

@@ -229,3 +229,63 @@ def dead_units(ns, layers, state, X):
     model = _flat(layers, state)
     model.train(False)              # evaluation mode (model.eval(), by another name)
     return {"value": list(ns["dead_relu_fraction"](model, torch.as_tensor(X).T))}
+
+
+# ---------------------------------------------------------------- task 3.10
+
+def slopes(ns, cases):
+    """``activation_grad(name, z)`` for each ``[name, z]``, z passed with its first and last
+    axes swapped (a non-contiguous view); and each z after the call."""
+    zs = [torch.tensor(z).transpose(0, -1) for _, z in cases]
+    return {"value": [ns["activation_grad"](name, z) for (name, _), z in zip(cases, zs)],
+            "z after": zs}
+
+
+# ---------------------------------------------------------------- task 3.11
+
+def norm_default(ns, x, gamma, beta, running_mean, running_var, training):
+    """``batch_norm`` with its default momentum and eps: what it returned, and the running
+    statistics after the call."""
+    mean, var = torch.tensor(running_mean), torch.tensor(running_var)
+    value = ns["batch_norm"](torch.tensor(x), torch.tensor(gamma), torch.tensor(beta), mean, var,
+                             training)
+    return {"value": value, "running_mean": mean, "running_var": var}
+
+
+def _normalised(function, x, gamma, beta, mean, var, training, momentum, eps):
+    """One call of the student's ``batch_norm``, and copies of the running statistics after it."""
+    value = function(x, gamma, beta, mean, var, training, momentum=momentum, eps=eps)
+    return [value, mean.clone(), var.clone()]
+
+
+def norm_steps(ns, batches, modes, gamma, beta, running_mean, running_var, momentum, eps):
+    """``batch_norm`` on each batch in turn, in training or evaluation mode as ``modes`` says,
+    with the same running-statistics tensors throughout. Batches are sent transposed and
+    passed as non-contiguous views. Per call: what it returned and the running statistics
+    after it; and the batches, gamma and beta after all calls."""
+    xs = [torch.tensor(batch).T for batch in batches]
+    g, b = torch.tensor(gamma), torch.tensor(beta)
+    mean, var = torch.tensor(running_mean), torch.tensor(running_var)
+    calls = [_normalised(ns["batch_norm"], x, g, b, mean, var, training, momentum, eps)
+             for x, training in zip(xs, modes)]
+    return {"outputs": [call[0] for call in calls], "means": [call[1] for call in calls],
+            "variances": [call[2] for call in calls], "batches after": xs, "gamma after": g,
+            "beta after": b}
+
+
+def norm_gradients(ns, x, gamma, beta, weights):
+    """Gradients of sum(weights * batch_norm(x, gamma, beta, 0, 1, training=True)) with respect
+    to x, gamma and beta (autograd's vector-Jacobian product with ``weights``). The added zero
+    terms keep the result differentiable when the output is not, so that missing gradients
+    come back as zeros instead of an error. Autograd is switched on first, and
+    torch.is_grad_enabled is the library's own again: a cell of another task that rebound it
+    would otherwise make ``torch.no_grad()`` inside ``batch_norm`` switch autograd off for
+    good (its exit restores what the rebound function claims)."""
+    torch.is_grad_enabled = _grad_enabled
+    _set_grad_enabled(True)
+    X = torch.tensor(x, requires_grad=True)
+    g = torch.tensor(gamma, requires_grad=True)
+    b = torch.tensor(beta, requires_grad=True)
+    value = ns["batch_norm"](X, g, b, torch.zeros(g.shape), torch.ones(g.shape), True)
+    return {"grads": list(torch.autograd.grad(value + 0 * X + 0 * g + 0 * b, [X, g, b],
+                                              grad_outputs=torch.tensor(weights)))}

@@ -157,6 +157,37 @@ def dead_relu_fraction(model, X):
     return fractions
 """
 
+BASE["task_3_10"] = """
+def activation_grad(name, z):
+    if name == "leaky_relu":
+        return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, 0.01))
+    if name == "elu":
+        return torch.where(z > 0, torch.ones_like(z), torch.exp(torch.clamp(z, max=0)))
+    if name == "silu":
+        s = torch.sigmoid(z)
+        return s * (1 + z * (1 - s))
+    if name == "gelu":
+        cdf = 0.5 * (1 + torch.erf(z / 2 ** 0.5))
+        pdf = torch.exp(-0.5 * z ** 2) / (2 * torch.pi) ** 0.5
+        return cdf + z * pdf
+    raise ValueError(name)
+"""
+
+BASE["task_3_11"] = """
+def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    if training:
+        n = x.shape[0]
+        mean = x.mean(dim=0)
+        var = x.var(dim=0, unbiased=False)
+        with torch.no_grad():
+            running_mean.mul_(1 - momentum).add_(momentum * mean)
+            running_var.mul_(1 - momentum).add_(momentum * var * n / (n - 1))
+    else:
+        mean, var = running_mean, running_var
+    x_hat = (x - mean) / torch.sqrt(var + eps)
+    return gamma * x_hat + beta
+"""
+
 WRONG = {
     "task_3_1": [
         ("R2-max_of_sigmoid_not_derivative",
@@ -471,6 +502,93 @@ def dead_relu_fraction(model, X):
     return result
 """),
     ],
+    "task_3_10": [
+        ("R2-leaky_slope_one_at_zero",
+         _edit("task_3_10", "torch.where(z > 0, torch.ones_like(z), torch.full_like(z, 0.01))",
+               "torch.where(z >= 0, torch.ones_like(z), torch.full_like(z, 0.01))")),
+        ("R1-writes_into_z",
+         _edit("task_3_10",
+               "        return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, 0.01))\n",
+               "        negative = z <= 0\n        z[~negative] = 1.0\n        z[negative] = 0.01\n"
+               "        return z\n")),
+        ("R1-returns_numpy_arrays", """
+def activation_grad(name, z):
+    z = z.numpy()
+    if name == "leaky_relu":
+        return np.where(z > 0, 1.0, 0.01)
+    if name == "elu":
+        return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))
+    s = 1 / (1 + np.exp(-np.clip(z, -50, 50)))
+    if name == "silu":
+        return s * (1 + z * (1 - s))
+    cdf = 0.5 * (1 + torch.erf(torch.tensor(z) / 2 ** 0.5)).numpy()
+    return cdf + z * np.exp(-0.5 * z ** 2) / np.sqrt(2 * np.pi)
+"""),
+        ("R2-leaky_function_instead_of_derivative",
+         _edit("task_3_10", "torch.where(z > 0, torch.ones_like(z), torch.full_like(z, 0.01))",
+               "torch.where(z > 0, z, 0.01 * z)")),
+        ("R3-elu_mask_product_overflows",
+         _edit("task_3_10",
+               "torch.where(z > 0, torch.ones_like(z), torch.exp(torch.clamp(z, max=0)))",
+               "(z > 0).to(z.dtype) + (z <= 0).to(z.dtype) * torch.exp(z)")),
+        ("R3-elu_function_instead_of_derivative",
+         _edit("task_3_10", "torch.exp(torch.clamp(z, max=0)))",
+               "torch.exp(torch.clamp(z, max=0)) - 1)")),
+        ("R4-silu_without_the_product_rule",
+         _edit("task_3_10", "return s * (1 + z * (1 - s))", "return s")),
+        ("R4-silu_overflows_for_large_negative_z",
+         _edit("task_3_10", "        s = torch.sigmoid(z)\n        return s * (1 + z * (1 - s))\n",
+               "        e = torch.exp(-z)\n        return 1 / (1 + e) + z * e / (1 + e) ** 2\n")),
+        ("R5-gelu_tanh_approximation",
+         _edit("task_3_10", "        cdf = 0.5 * (1 + torch.erf(z / 2 ** 0.5))\n",
+               "        cdf = 0.5 * (1 + torch.tanh((2 / torch.pi) ** 0.5 * (z + 0.044715 * z ** 3)))\n")),
+        ("R5-gelu_without_the_density_term",
+         _edit("task_3_10", "return cdf + z * pdf", "return cdf")),
+    ],
+    "task_3_11": [
+        ("R6-batch_statistics_in_evaluation",
+         _edit("task_3_11", "    else:\n        mean, var = running_mean, running_var\n",
+               "    else:\n        mean, var = x.mean(dim=0), x.var(dim=0, unbiased=False)\n")),
+        ("R5-biased_running_variance",
+         _edit("task_3_11", "momentum * var * n / (n - 1)", "momentum * var")),
+        ("R1-returns_output_and_statistics",
+         _edit("task_3_11", "    return gamma * x_hat + beta",
+               "    return gamma * x_hat + beta, mean, var")),
+        ("R1-normalises_x_in_place",
+         _edit("task_3_11", "    x_hat = (x - mean) / torch.sqrt(var + eps)\n",
+               "    x_hat = x.sub_(mean).div_(torch.sqrt(var + eps))\n")),
+        ("R2-normalises_each_sample",
+         _edit("task_3_11", "        mean = x.mean(dim=0)\n        var = x.var(dim=0, unbiased=False)\n",
+               "        mean = x.mean(dim=1, keepdim=True)\n"
+               "        var = x.var(dim=1, unbiased=False, keepdim=True)\n",
+               "momentum * mean)", "momentum * mean.mean())",
+               "momentum * var * n / (n - 1))", "momentum * var.mean() * n / (n - 1))")),
+        ("R2-unbiased_variance_for_the_batch",
+         _edit("task_3_11", "var = x.var(dim=0, unbiased=False)", "var = x.var(dim=0)",
+               "momentum * var * n / (n - 1)", "momentum * var")),
+        ("R2-eps_outside_the_square_root",
+         _edit("task_3_11", "torch.sqrt(var + eps)", "(torch.sqrt(var) + eps)")),
+        ("R3-shift_before_scale",
+         _edit("task_3_11", "return gamma * x_hat + beta", "return gamma * (x_hat + beta)")),
+        ("R4-momentum_weights_the_old_value",
+         _edit("task_3_11", "running_mean.mul_(1 - momentum).add_(momentum * mean)",
+               "running_mean.mul_(momentum).add_((1 - momentum) * mean)")),
+        ("R4-running_mean_rebound",
+         _edit("task_3_11", "running_mean.mul_(1 - momentum).add_(momentum * mean)",
+               "running_mean = (1 - momentum) * running_mean + momentum * mean")),
+        ("R6-evaluation_updates_the_running_averages",
+         _edit("task_3_11", "    else:\n        mean, var = running_mean, running_var\n",
+               "    else:\n        with torch.no_grad():\n"
+               "            n = x.shape[0]\n"
+               "            running_mean.mul_(1 - momentum).add_(momentum * x.mean(dim=0))\n"
+               "            running_var.mul_(1 - momentum).add_(momentum * x.var(dim=0))\n"
+               "        mean, var = running_mean, running_var\n")),
+        ("R7-output_computed_without_gradients",
+         _edit("task_3_11", "    x_hat = (x - mean) / torch.sqrt(var + eps)\n"
+                            "    return gamma * x_hat + beta",
+               "    with torch.no_grad():\n"
+               "        return gamma * (x - mean) / torch.sqrt(var + eps) + beta")),
+    ],
 }
 
 RIGHT = {
@@ -782,6 +900,61 @@ def dead_relu_fraction(model, X):
     for hook in hooks:
         hook.remove()
     return [(out.max(dim=0).values == 0).double().mean().item() for out in outputs]
+"""),
+    ],
+    "task_3_10": [
+        ("masks_and_special_functions", """
+def activation_grad(name, z):
+    positive = (z > 0).to(z.dtype)
+    if name == "leaky_relu":
+        return positive + 0.01 * (1 - positive)
+    if name == "elu":
+        return positive + (1 - positive) * torch.exp(torch.minimum(z, torch.zeros_like(z)))
+    if name == "silu":
+        return torch.sigmoid(z) + z * torch.sigmoid(z) * torch.sigmoid(-z)
+    if name == "gelu":
+        return torch.special.ndtr(z) + z * torch.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+"""),
+        ("dictionary_of_lambdas_on_a_copy", """
+SQRT_2PI = float(np.sqrt(2 * np.pi))
+DERIVATIVES = {
+    "leaky_relu": lambda z: torch.where(z > 0, 1.0, 0.01).to(z.dtype),
+    "elu": lambda z: torch.exp(z.clamp(max=0.0)),
+    "silu": lambda z: F.sigmoid(z) * (1 + z * F.sigmoid(-z)),
+    "gelu": lambda z: 0.5 * torch.erfc(-z / 2 ** 0.5) + z * torch.exp(-z ** 2 / 2) / SQRT_2PI,
+}
+
+
+def activation_grad(name, z):
+    z = z.clone()
+    return DERIVATIVES[name](z)
+"""),
+    ],
+    "task_3_11": [
+        ("var_mean_and_lerp", """
+def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    if not training:
+        return (x - running_mean) * torch.rsqrt(running_var + eps) * gamma + beta
+    var, mean = torch.var_mean(x, dim=0, correction=0)
+    n = len(x)
+    running_mean.lerp_(mean.detach(), momentum)
+    running_var.lerp_(var.detach() * n / (n - 1), momentum)
+    return gamma * (x - mean) / (var + eps).sqrt() + beta
+"""),
+        ("sums_and_slice_assignment", """
+def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    N = x.shape[0]
+    if training:
+        mu = x.sum(dim=0) / N
+        centred = x - mu
+        sigma2 = (centred ** 2).sum(dim=0) / N
+        running_mean[:] = (1 - momentum) * running_mean + momentum * mu.detach()
+        running_var[:] = ((1 - momentum) * running_var
+                          + momentum * sigma2.detach() * N / (N - 1))
+    else:
+        centred = x - running_mean
+        sigma2 = running_var
+    return centred / (sigma2 + eps) ** 0.5 * gamma + beta
 """),
     ],
 }

@@ -1,28 +1,36 @@
 """Assignment 3: vanishing gradients in PyTorch (the rubric).
 
-Nine tasks, 70 points, and three written questions, 30 points. For each task: what its statement requires, and the checks that
-enforce it. References, input makers and judges: reference.py. Probes (run in the student's
-kernel): grader/probes/a3_vanishing_gradients.py.
+Eleven tasks, 70 points, and five written questions, 30 points. For each task: what its
+statement requires, and the checks that enforce it. References, input makers and judges:
+reference.py. Probes (run in the student's kernel): grader/probes/a3_vanishing_gradients.py.
 
 Every network a check hands to the student's code is built in the kernel from torch.nn parts
 listed in the inputs, and starts where the statement demands a change: `train_epoch` gets a
 model in evaluation mode with stale gradients, `evaluate` one in training mode, and
-`gradient_ratio` stale gradients, nested blocks and norm layers. Numbers are judged here:
-exact answers against a reference run on the same network and data (a made-up loss or
-gradient list fails), random answers against the statistics of reference runs and against
-what the caller's seed must fix.
+`gradient_ratio` stale gradients, nested blocks and norm layers; `activation_grad` gets views
+with exact zeros and +-100, and `batch_norm` running statistics that are not 0 and 1, other
+momentum and eps than the defaults, and evaluation-mode calls between training steps. Numbers
+are judged here: exact answers against a reference run on the same network and data (a made-up
+loss or gradient list fails), random answers against the statistics of reference runs and
+against what the caller's seed must fix.
 """
+import numpy as np
+
 from ...checks import Assignment, Task, boolean, call, probe, value, Written
 from ...wire import Like
 from .reference import (
-    ann_inputs, ann_relu_forward, ann_shapes, bounds_reference, dead_inputs,
-    dead_relu_reference, evaluate_reference, gradient_ratio_reference, mlp_reference,
-    network_inputs, ratio_inputs, train_epoch_reference, variances_reference,
-    verify_accuracy, verify_bounds, verify_eval_mode, verify_evaluate_part, verify_gradients,
-    verify_init, verify_layouts, verify_log_probabilities, verify_losses, verify_moved,
-    verify_no_grad, verify_norm_defaults, verify_parameters, verify_progress,
-    verify_python_float, verify_seeding, verify_training_mode, verify_unchanged,
-    verify_variances, verify_zero_biases,
+    NORM_TOLERANCE, SLOPE_TOLERANCE, ZOO_NAMES, ann_inputs, ann_relu_forward, ann_shapes,
+    bounds_reference, dead_inputs, dead_relu_reference, evaluate_reference,
+    gradient_ratio_reference, mlp_reference, network_inputs, norm_default_inputs,
+    norm_default_reference, norm_gradient_inputs, norm_gradient_reference, norm_steps_inputs,
+    norm_steps_reference, ratio_inputs, slope_inputs, slopes_reference, train_epoch_reference,
+    variances_reference, verify_accuracy, verify_bounds, verify_eval_mode,
+    verify_evaluate_part, verify_gradients, verify_init, verify_layouts,
+    verify_log_probabilities, verify_losses, verify_moved, verify_no_grad,
+    verify_norm_defaults, verify_norm_evaluation, verify_norm_format, verify_norm_gradients,
+    verify_norm_outputs, verify_parameters, verify_progress, verify_python_float,
+    verify_running, verify_seeding, verify_slope_format, verify_slopes, verify_training_mode,
+    verify_unchanged, verify_variances, verify_zero_biases,
 )
 
 P = "a3_vanishing_gradients."      # the probes' module in grader/probes/
@@ -53,7 +61,7 @@ task_1 = Task(
               inputs={"cases": SHALLOW}, ref=bounds_reference, verify=verify_bounds,
               points=1, covers=("R3", "R4")),
         probe("`gradient_bound` for deep networks and large weights", P + "bounds",
-              inputs={"cases": DEEP}, ref=bounds_reference, verify=verify_bounds, points=2,
+              inputs={"cases": DEEP}, ref=bounds_reference, verify=verify_bounds, points=1,
               covers=("R3", "R4")),
     ])
 
@@ -79,12 +87,12 @@ task_2 = Task(
               requires={"value": Like("tensor", shape=(3, 10), dtype="float")},
               subject="the output", covers=("R4",)),
         probe("`ANN_relu` outputs with given weights, on hidden inputs", P + "ann_outputs",
-              inputs=ann_inputs(20, 7, 6, images=False), ref=ann_relu_forward, points=3,
+              inputs=ann_inputs(20, 7, 6, images=False), ref=ann_relu_forward, points=2,
               rtol=1e-4, atol=1e-5, subject="the output of `ANN_relu(20, 7)`", verb="has",
               covers=("R1", "R2", "R3", "R4")),
         probe("`ANN_relu` outputs with given weights, on hidden images (a strided batch)",
               P + "ann_outputs", inputs=ann_inputs(784, 10, 4, images=True),
-              ref=ann_relu_forward, points=2, rtol=1e-4, atol=1e-5,
+              ref=ann_relu_forward, points=1, rtol=1e-4, atol=1e-5,
               subject="the output of `ANN_relu(784, 10)`", verb="has", covers=("R2", "R4")),
         probe("`ANN_relu` returns log-probabilities (their exponentials sum to 1)",
               P + "ann_outputs", inputs=ann_inputs(20, 7, 6, images=False),
@@ -132,13 +140,13 @@ task_3 = Task(
               expected={"stats": STATS_FORMAT}, points=2, public=True,
               subject="`train_epoch`'s result", covers=("R1",)),
         _train("`train_epoch` records the mean absolute weight gradients per batch",
-               verify_gradients, 4, ("R4", "R5", "R6")),
+               verify_gradients, 3, ("R4", "R5", "R6")),
         _train("`train_epoch` records the loss of every batch", verify_losses, 2, ("R5", "R8")),
         _train("`train_epoch` updates the parameters after every batch", verify_parameters, 2,
                ("R4", "R7")),
-        _train("`train_epoch` training accuracy over the whole epoch", verify_accuracy, 2,
+        _train("`train_epoch` training accuracy over the whole epoch", verify_accuracy, 1.5,
                ("R9",)),
-        _train("`train_epoch` puts the model in training mode", verify_training_mode, 1,
+        _train("`train_epoch` puts the model in training mode", verify_training_mode, 0.5,
                ("R2",)),
         _train("`train_epoch` moves every batch to `device`", verify_moved, 0.5, ("R3",)),
         _train("`train_epoch` shows its progress with tqdm", verify_progress, 0.5, ("R10",),
@@ -177,8 +185,8 @@ task_4 = Task(
                   verify_evaluate_part(0), 1, ("R5",)),
         _evaluate("`evaluate` accuracy", verify_evaluate_part(1), 1, ("R6",)),
         _evaluate("`evaluate` puts the model in evaluation mode", verify_eval_mode, 1, ("R2",)),
-        _evaluate("`evaluate` does not track gradients", verify_no_grad, 1, ("R3",)),
-        _evaluate("`evaluate` moves every batch to `device`", verify_moved, 1, ("R4",)),
+        _evaluate("`evaluate` does not track gradients", verify_no_grad, 0.5, ("R3",)),
+        _evaluate("`evaluate` moves every batch to `device`", verify_moved, 0.5, ("R4",)),
     ])
 
 # ------------------------------------------------------------------ 3.5: True/False
@@ -244,7 +252,7 @@ task_6 = Task(
         probe("`make_mlp` with batch normalisation", P + "mlp_models",
               inputs={"cases": [[[2, 8, "sigmoid"], {"batch_norm": True}],
                                 [[3, 5, "relu"], {"batch_norm": True, "in_features": 4}]]},
-              verify=verify_layouts, points=2, covers=("R3",)),
+              verify=verify_layouts, points=1, covers=("R3",)),
         probe("`make_mlp` with the default initialisation (Xavier)", P + "mlp_models",
               inputs=_init_case("tanh"), verify=verify_init("xavier"), points=1,
               covers=("R4", "R7")),
@@ -255,11 +263,11 @@ task_6 = Task(
               inputs=_init_case("sigmoid", init="uniform"), verify=verify_init("uniform"),
               points=1, covers=("R6", "R7")),
         probe("`make_mlp` starts with zero biases", P + "mlp_models",
-              inputs=_init_case("relu", init="kaiming"), verify=verify_zero_biases, points=1,
-              covers=("R8",)),
+              inputs=_init_case("relu", init="kaiming"), verify=verify_zero_biases,
+              points=0.5, covers=("R8",)),
         probe("`make_mlp` leaves the BatchNorm1d layers as they are", P + "mlp_models",
               inputs=_init_case("sigmoid", batch_norm=True, init="uniform"),
-              verify=verify_norm_defaults, points=1, covers=("R9",)),
+              verify=verify_norm_defaults, points=0.5, covers=("R9",)),
     ])
 
 # ------------------------------------------------------------------ 3.7: gradient_ratio
@@ -292,7 +300,7 @@ task_7 = Task(
                                   norm_inside=True),
               ref=gradient_ratio_reference, points=1, covers=("R1", "R2"), **RATIO),
         probe("`gradient_ratio` ignores gradients left over from earlier backward passes",
-              P + "ratio_run", inputs=STALE, ref=gradient_ratio_reference, points=2,
+              P + "ratio_run", inputs=STALE, ref=gradient_ratio_reference, points=1,
               covers=("R3",), **RATIO),
         probe("`gradient_ratio` leaves the parameters unchanged", P + "ratio_run", inputs=STALE,
               verify=verify_unchanged, points=1, covers=("R5",)),
@@ -337,11 +345,11 @@ task_8 = Task(
         _variances("normal_0.01", "tanh", 1, ("R2", "R3", "R4", "R5", "R6")),
         _variances("normal_0.1", "relu", 1, ("R2", "R3", "R4", "R6")),
         _variances("xavier", "tanh", 1, ("R2", "R3", "R6")),
-        _variances("kaiming", "relu", 2, ("R2", "R3", "R4")),
+        _variances("kaiming", "relu", 1, ("R2", "R3", "R4")),
         _variances("1/d_in", "sigmoid", 1, ("R2", "R4", "R6")),
-        _variances("xavier", "relu", 1, ("R2",)),
+        _variances("xavier", "relu", 0.5, ("R2",)),
         probe("`activation_variances` follows the caller's torch seed", P + "variance_seeds",
-              inputs=_seeds, verify=verify_seeding, points=1, covers=("R7",)),
+              inputs=_seeds, verify=verify_seeding, points=0.5, covers=("R7",)),
     ])
 
 # ------------------------------------------------------------------ 3.9: dead ReLUs
@@ -373,8 +381,97 @@ task_9 = Task(
               verb="returned", covers=("R2",)),
         probe("`dead_relu_fraction` with BatchNorm1d before each ReLU", P + "dead_units",
               inputs=dead_inputs((6, 10, 8, 4), 40, dead=[[1, 2], [0, 7]], norm=True),
-              ref=dead_relu_reference, points=2, subject="`dead_relu_fraction`",
+              ref=dead_relu_reference, points=1, subject="`dead_relu_fraction`",
               verb="returned", covers=("R1", "R4")),
+    ])
+
+
+# ------------------------------------------------------------------ 3.10: the activation zoo
+
+PUBLIC_Z = np.array([-100.0, -2.0, -0.5, 0.0, 0.5, 2.0, 100.0], dtype=np.float32)
+SLOPES = {"subject": "the derivatives for names ['leaky_relu', 'elu', 'silu', 'gelu'] at "
+                     "z = [-100, -2, -0.5, 0, 0.5, 2, 100]",
+          "verb": "returned", **SLOPE_TOLERANCE}
+
+
+def _slopes(name, points, covers):
+    return probe(f"`activation_grad({name!r}, z)` on hidden inputs (zeros and +-100 included)",
+                 P + "slopes", inputs=slope_inputs([name], (4, 6), dtype=np.float32),
+                 ref=slopes_reference, verify=verify_slopes, points=points, covers=covers)
+
+
+task_10 = Task(
+    "task_3_10", "Derivatives of the activation zoo",
+    requirements={
+        "R1": "returns a float tensor of z's shape for every name, for z of any shape (views "
+              "included), and leaves z unchanged",
+        "R2": "leaky_relu: 1 for z > 0 and 0.01 for z <= 0 (0.01 at z = 0, as in PyTorch)",
+        "R3": "elu: 1 for z > 0 and exp(z) for z <= 0, finite for every finite z",
+        "R4": "silu: sigma(z) (1 + z (1 - sigma(z))), finite for every finite z",
+        "R5": "gelu (exact, with the normal CDF Phi): Phi(z) + z phi(z), phi the normal density",
+    },
+    checks=[
+        probe("`activation_grad` for each name on a few points", P + "slopes",
+              inputs={"cases": [[name, PUBLIC_Z] for name in ZOO_NAMES]},
+              ref=slopes_reference, points=0.5, public=True,
+              covers=("R1", "R2", "R3", "R4", "R5"), **SLOPES),
+        _slopes("leaky_relu", 1, ("R2",)),
+        _slopes("elu", 1, ("R3",)),
+        _slopes("silu", 1, ("R4",)),
+        _slopes("gelu", 1, ("R5",)),
+        probe("`activation_grad` returns one derivative per entry and leaves z as it was",
+              P + "slopes", inputs=slope_inputs(ZOO_NAMES, (2, 3, 4)),
+              verify=verify_slope_format, points=0.5, covers=("R1",)),
+    ])
+
+# ------------------------------------------------------------------ 3.11: batch normalisation
+
+NORM = {"subject": "`batch_norm`", "verb": "returned", **NORM_TOLERANCE}
+# Hidden runs: 7 samples of 5 features (one with a tiny spread, so that where eps goes
+# matters), momentum 0.3 and eps 0.01, batches passed as non-contiguous views.
+TRAIN_STEPS = norm_steps_inputs(7, 5, [True, True, True], 0.3, 1e-2)
+MIXED_STEPS = norm_steps_inputs(6, 4, [True, True, False, True, False], 0.2, 1e-3)
+
+
+def _steps(label, inputs, verify, points, covers):
+    return probe(label, P + "norm_steps", inputs=inputs, ref=norm_steps_reference,
+                 verify=verify, points=points, covers=covers)
+
+
+task_11 = Task(
+    "task_3_11", "Batch normalisation in training and evaluation mode",
+    requirements={
+        "R1": "returns a tensor of x's shape (N, D) and leaves x, gamma and beta unchanged",
+        "R2": "training mode: normalises every feature (column) with the batch's mean and "
+              "biased variance, eps added to the variance under the square root",
+        "R3": "scales the normalised values by gamma and then shifts them by beta, per feature",
+        "R4": "training mode: running_mean <- (1 - momentum) running_mean + momentum mean, "
+              "updated in place",
+        "R5": "training mode: running_var is updated in place the same way with the batch's "
+              "unbiased variance (times N / (N - 1))",
+        "R6": "evaluation mode: normalises with running_mean and running_var and changes neither",
+        "R7": "the output is differentiable: gradients flow back to x, gamma and beta",
+    },
+    checks=[
+        probe("`batch_norm` in training mode on a batch of 4 (default momentum and eps)",
+              P + "norm_default", inputs=norm_default_inputs(True), ref=norm_default_reference,
+              points=1, public=True, covers=("R1", "R2", "R3", "R4", "R5"), **NORM),
+        probe("`batch_norm` in evaluation mode on a batch of 4", P + "norm_default",
+              inputs=norm_default_inputs(False), ref=norm_default_reference, points=1,
+              public=True, covers=("R3", "R6"), **NORM),
+        _steps("`batch_norm` outputs in training mode (hidden batches, momentum and eps)",
+               TRAIN_STEPS, verify_norm_outputs, 1, ("R2", "R3")),
+        _steps("`batch_norm` updates the running mean over three training steps", TRAIN_STEPS,
+               verify_running("means"), 1, ("R4",)),
+        _steps("`batch_norm` updates the running variance over three training steps",
+               TRAIN_STEPS, verify_running("variances"), 1, ("R5",)),
+        _steps("`batch_norm` in evaluation mode between training steps", MIXED_STEPS,
+               verify_norm_evaluation, 1, ("R6",)),
+        probe("`batch_norm` passes gradients back to x, gamma and beta", P + "norm_gradients",
+              inputs=norm_gradient_inputs(6, 4), ref=norm_gradient_reference,
+              verify=verify_norm_gradients, points=0.5, covers=("R7",)),
+        _steps("`batch_norm` returns a tensor of x's shape and leaves its inputs unchanged",
+               MIXED_STEPS, verify_norm_format, 0.5, ("R1",)),
     ])
 
 
@@ -385,35 +482,64 @@ task_9 = Task(
 
 WRITTEN = [
     Written("answer_3_1", "The derivative of the sigmoid", rubric=[
-        (3, "Differentiates correctly: $\\sigma'(z) = e^{-z} / (1 + e^{-z})^2$."),
-        (2, "Rewrites it as $\\sigma(z)(1 - \\sigma(z))$ with a visible step (e.g. "
+        (2, "Differentiates correctly: $\\sigma'(z) = e^{-z} / (1 + e^{-z})^2$."),
+        (1, "Rewrites it as $\\sigma(z)(1 - \\sigma(z))$ with a visible step (e.g. "
             "$1 - \\sigma(z) = e^{-z} / (1 + e^{-z})$)."),
         (2, "Shows that $p(1 - p) \\le \\tfrac14$ for $p \\in (0, 1)$ (completing the square, "
             "or the derivative of $p(1 - p)$), not by reading the plot."),
         (1, "The maximum is at $z = 0$, where $\\sigma(0) = \\tfrac12$."),
     ]),
     Written("answer_3_2", "Why the sigmoid network falls behind", rubric=[
-        (3, "Backpropagation multiplies by $\\sigma'(z) W$ once per sigmoid layer, and "
+        (2, "Backpropagation multiplies by $\\sigma'(z) W$ once per sigmoid layer, and "
             "$\\sigma' \\le \\tfrac14$ (Part 1): the gradient shrinks layer by layer."),
-        (2, "Reads the plot: the gradient of `linear1` is an order of magnitude (or more) "
+        (1, "Reads the plot: the gradient of `linear1` is an order of magnitude (or more) "
             "smaller than that of `linear3`."),
-        (2, "So the first layers hardly move, and the last layer learns on features that are "
+        (1, "So the first layers hardly move, and the last layer learns on features that are "
             "still almost random."),
-        (2, "Contrasts with the ReLU network: derivative 1 on active units, gradients of "
+        (1, "Contrasts with the ReLU network: derivative 1 on active units, gradients of "
             "similar size in all layers, all layers learn at once."),
         (1, "Connects this to the result: after one epoch the sigmoid network is still close "
             "to chance (it predicts almost the same class for every image)."),
     ]),
-    Written("answer_3_3", "Which remedies rescue the deep sigmoid network", rubric=[
-        (2, "Says which work: batch normalisation and the uniform $[-1, 1]$ initialisation "
+    Written("answer_3_3", "Why depth can help, and why it is hard", rubric=[
+        (1, "Depth composes: each layer builds features out of the previous layer's features, "
+            "so a deep network can express a hierarchy (strokes, parts, objects) and reuse "
+            "what lower layers compute."),
+        (1, "Efficiency: some functions need far fewer units or parameters when deep than "
+            "with one hidden layer (e.g. the number of linear pieces of a ReLU network grows "
+            "exponentially with depth, only polynomially with width)."),
+        (2, "Harder to train: the gradient of an early layer is a product of one factor per "
+            "layer above it, so factors below (above) 1 make it vanish (explode) "
+            "exponentially with depth; supported by Part 6 (first-to-last gradient ratios of "
+            "about $10^{-4}$ for 6 sigmoid layers, first-layer weights that did not move)."),
+        (1, "Explains the digits result: the task is simple enough for one hidden layer, so "
+            "extra layers add optimisation difficulty without a benefit (or: names what makes "
+            "depth trainable: ReLU-like activations, initialisation, normalisation, residual "
+            "connections)."),
+    ]),
+    Written("answer_3_4", "Leaky ReLU against ReLU and the sigmoid", rubric=[
+        (2, "Against the sigmoid: the sigmoid's slope is at most $\\tfrac14$ and tends to 0 in "
+            "both tails, so gradients shrink at every layer (Part 8: a gain of about 0.3 per "
+            "layer); Leaky ReLU's slope is 1 on the positive side, so gradients keep their "
+            "size (gain about 1 with He initialisation)."),
+        (2, "Against ReLU: identical for $z > 0$; for $z \\le 0$ its slope is $\\alpha$ "
+            "instead of 0, so a unit that is negative for every input still gets a (small) "
+            "gradient and can recover: no dead units."),
+        (1, "Names a cost or a limit: $\\alpha$ is one more hyper-parameter; the outputs are no "
+            "longer exactly zero (less sparse); with $\\alpha = 0.01$ recovery is slow; "
+            "accuracies barely differ from ReLU's in practice (Part 8's runs)."),
+    ]),
+    Written("answer_3_5", "Which remedies rescue the deep sigmoid network", rubric=[
+        (1, "Says which work: batch normalisation and the uniform $[-1, 1]$ initialisation "
             "make it train, He initialisation does not."),
-        (3, "Batch normalisation keeps the pre-activations near mean 0 and variance 1, where "
+        (2, "Batch normalisation keeps the pre-activations near mean 0 and variance 1, where "
             "the sigmoid is steep ($\\sigma' \\approx \\tfrac14$), so the signal does not "
-            "drift into the flat tails."),
-        (3, "Uniform $[-1, 1]$ weights (standard deviation about 0.58, several times "
-            "Xavier's) give each layer a gain above 1 that makes up for "
-            "$\\sigma' \\le \\tfrac14$."),
-        (3, "He initialisation is only $\\sqrt 2$ times Xavier's scale; it compensates the "
+            "drift into the flat tails: the gain per layer is about 1."),
+        (2, "Uniform $[-1, 1]$ weights (standard deviation about 0.58, several times "
+            "Xavier's) make the weight part of each factor several times larger, but push "
+            "units into the flat tails; the gain per layer rises from about 0.24 to about "
+            "0.77: still below 1, yet enough for the first layers to learn."),
+        (2, "He initialisation is only $\\sqrt 2$ times Xavier's scale; it compensates the "
             "ReLU units that are off, not the sigmoid's factor $\\tfrac14$, so the gradient "
             "still vanishes."),
         (1, "Relates each case to the per-layer factor $\\sigma'(z_l)\\, W_l$ of Part 1."),
@@ -423,7 +549,8 @@ WRITTEN = [
 SPEC = Assignment(
     number=3, slug="vanishing_gradients", topic="Vanishing_Gradients",
     title="Vanishing gradients in deep networks",
-    tasks=[task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9],
+    tasks=[task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9,
+           task_10, task_11],
     written=WRITTEN,
     preload=("numpy", "torch", "torch.nn", "torch.nn.functional", "torch.utils.data",
              "torchvision", "matplotlib.pyplot", "sklearn.datasets", "sklearn.model_selection",

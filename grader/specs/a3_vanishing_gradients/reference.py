@@ -738,3 +738,296 @@ def dead_relu_reference(layers, state, X):
             if isinstance(layer, nn.ReLU):
                 fractions.append((h == 0).all(dim=0).double().mean().item())
     return {"value": fractions}
+
+
+# ================================================================ task 3.10: the activation zoo
+
+ZOO_NAMES = ("leaky_relu", "elu", "silu", "gelu")
+SLOPE_TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
+
+
+def _zoo_module(name):
+    import torch.nn as nn
+    return {"leaky_relu": nn.LeakyReLU(), "elu": nn.ELU(), "silu": nn.SiLU(),
+            "gelu": nn.GELU()}[name]
+
+
+def _swapped(z):
+    """What the probe hands to the student: z with its first and last axes swapped (a
+    non-contiguous view for 2-D and 3-D inputs)."""
+    return np.swapaxes(np.asarray(z), 0, -1)
+
+
+def slopes_reference(cases):
+    """The derivative of each ``[name, z]`` case's activation at z (as the probe passes it),
+    from autograd through PyTorch's own module, in float64: PyTorch's conventions at z = 0."""
+    import torch
+    values = []
+    for name, z in cases:
+        t = torch.tensor(_swapped(z).astype(np.float64), requires_grad=True)
+        _zoo_module(name)(t).sum().backward()
+        values.append(_tensor(t.grad.numpy()))
+    return {"value": values}
+
+
+def slope_inputs(names, shape, dtype=np.float64, scale=3.0):
+    """Hidden z for each name: normal entries times ``scale`` of ``shape`` (sent with the first
+    and last axes swapped), with exact zeros, tiny values of both signs and +-100 placed in."""
+    def make(rng):
+        cases = []
+        for name in names:
+            z = rng.normal(size=shape) * scale
+            flat = z.reshape(-1)
+            spots = rng.permutation(flat.size)[:6]
+            flat[spots] = [0.0, 0.0, 1e-3, -1e-3, 100.0, -100.0]
+            cases.append([name, np.ascontiguousarray(_swapped(z)).astype(dtype)])
+        return {"cases": cases}
+    return make
+
+
+def _slope_call(name):
+    return f"`activation_grad({name!r}, z)`"
+
+
+def verify_slopes(out, inputs, expected):
+    """Every case's derivative against autograd's; positions only, no values."""
+    values = out.get("value")
+    if not isinstance(values, list) or len(values) != len(inputs["cases"]):
+        return ["`activation_grad` could not be called on every case"]
+    found = []
+    for (name, _), got, want in zip(inputs["cases"], values, expected["value"]):
+        found += problems(got, want, _slope_call(name), "returned", reveal=False,
+                          **SLOPE_TOLERANCE)
+    return found
+
+
+def verify_slope_format(out, inputs, expected):
+    """Each result is a float tensor of z's shape, and z is as it was before the call."""
+    from ...wire import Tensor
+    values, after = out.get("value"), out.get("z after")
+    if not isinstance(values, list) or len(values) != len(inputs["cases"]):
+        return ["`activation_grad` could not be called on every case"]
+    found = []
+    for (name, z), got, z_after in zip(inputs["cases"], values, after):
+        shape = _swapped(z).shape
+        if not isinstance(got, Tensor) or got.array.dtype.kind != "f":
+            found.append(f"{_slope_call(name)} returned {describe(got)}, expected a float "
+                         "torch.Tensor")
+        elif got.array.shape != shape:
+            found.append(f"{_slope_call(name)} returned a tensor of shape {got.array.shape} for "
+                         f"z of shape {shape}: return one derivative per entry of z")
+        if not (isinstance(z_after, Tensor) and np.array_equal(z_after.array, _swapped(z))):
+            found.append(f"{_slope_call(name)} changed z: build a new tensor instead of "
+                         "writing into z")
+    return found
+
+
+# ================================================================ task 3.11: batch norm
+
+def _norm_state(rng, D):
+    """gamma, beta and running statistics for D features, float32."""
+    f32 = np.float32
+    return {"gamma": (1 + 0.3 * rng.normal(size=D)).astype(f32),
+            "beta": (0.5 * rng.normal(size=D)).astype(f32),
+            "running_mean": (0.5 * rng.normal(size=D)).astype(f32),
+            "running_var": (0.5 + rng.random(size=D)).astype(f32)}
+
+
+def _norm_batch(rng, N, D):
+    """A batch (N, D) whose features have different means and scales, one of them tiny (so
+    that eps matters), sent transposed (D, N)."""
+    scales = np.exp(rng.uniform(-0.5, 1.5, size=D))
+    scales[rng.integers(D)] = 0.05
+    x = rng.normal(size=(N, D)) * scales + rng.normal(size=D) * 3
+    return np.ascontiguousarray(x.T).astype(np.float32)
+
+
+def norm_default_inputs(training):
+    """One call with the default momentum and eps on a small batch (public)."""
+    def make(rng):
+        return {"x": _norm_batch(rng, 4, 3).T.copy(), **_norm_state(rng, 3),
+                "training": training}
+    return make
+
+
+def norm_steps_inputs(N, D, modes, momentum, eps):
+    """Calls of ``batch_norm`` on fresh batches, training or not as ``modes`` says."""
+    def make(rng):
+        return {"batches": [_norm_batch(rng, N, D) for _ in modes], "modes": list(modes),
+                **_norm_state(rng, D), "momentum": momentum, "eps": eps}
+    return make
+
+
+def _torch_norm(x, gamma, beta, mean, var, training, momentum, eps):
+    """F.batch_norm in float64; updates ``mean`` and ``var`` in place in training mode."""
+    import torch
+    import torch.nn.functional as F
+    return F.batch_norm(torch.tensor(np.asarray(x, dtype=np.float64)), mean, var,
+                        torch.tensor(np.asarray(gamma, dtype=np.float64)),
+                        torch.tensor(np.asarray(beta, dtype=np.float64)), training, momentum,
+                        eps)
+
+
+def _float64(array):
+    import torch
+    return torch.tensor(np.asarray(array, dtype=np.float64))
+
+
+def norm_default_reference(x, gamma, beta, running_mean, running_var, training):
+    mean, var = _float64(running_mean), _float64(running_var)
+    out = _torch_norm(x, gamma, beta, mean, var, training, 0.1, 1e-5)
+    return {"value": _tensor(out.numpy()), "running_mean": _tensor(mean.numpy()),
+            "running_var": _tensor(var.numpy())}
+
+
+def norm_steps_reference(batches, modes, gamma, beta, running_mean, running_var, momentum,
+                         eps):
+    """Per call: the output and the running statistics after it, as nn.BatchNorm1d has them."""
+    mean, var = _float64(running_mean), _float64(running_var)
+    outputs, means, variances = [], [], []
+    for batch, training in zip(batches, modes):
+        outputs.append(_tensor(_torch_norm(np.asarray(batch).T, gamma, beta, mean, var,
+                                           training, momentum, eps).numpy()))
+        means.append(_tensor(mean.numpy().copy()))
+        variances.append(_tensor(var.numpy().copy()))
+    return {"outputs": outputs, "means": means, "variances": variances}
+
+
+NORM_TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
+_STATISTIC = {"means": "the running mean", "variances": "the running variance"}
+
+
+def _calls(out, inputs, key):
+    values = out.get(key)
+    if not isinstance(values, list) or len(values) != len(inputs["modes"]):
+        return None
+    return values
+
+
+def _mode(training):
+    return "training" if training else "evaluation"
+
+
+def verify_norm_outputs(out, inputs, expected):
+    """The outputs of the training-mode calls."""
+    outputs = _calls(out, inputs, "outputs")
+    if outputs is None:
+        return ["`batch_norm` could not be called on every batch"]
+    found = []
+    for k, (got, want, training) in enumerate(zip(outputs, expected["outputs"],
+                                                  inputs["modes"])):
+        if training:
+            found += problems(got, want, f"the output of training-mode call {k + 1}",
+                              reveal=False, **NORM_TOLERANCE)
+    return found[:2]
+
+
+def verify_running(key):
+    """The running statistic ``key`` ("means" or "variances") after every training-mode call;
+    says so when it was not changed in place at all."""
+    def verify(out, inputs, expected):
+        values = _calls(out, inputs, key)
+        if values is None:
+            return ["`batch_norm` could not be called on every batch"]
+        start = inputs["running_mean" if key == "means" else "running_var"]
+        name = _STATISTIC[key]
+        if all(getattr(v, "array", None) is not None and np.array_equal(v.array, start)
+               for v in values):
+            return [f"{name} tensor passed in was never changed: update it in place "
+                    "(e.g. with mul_ and add_), do not assign a new tensor to the name"]
+        found = []
+        for k, (got, want, training) in enumerate(zip(values, expected[key], inputs["modes"])):
+            if training:
+                found += problems(got, want, f"{name} after training-mode call {k + 1}",
+                                  reveal=False, **NORM_TOLERANCE)
+        return found[:2]
+    return verify
+
+
+def verify_norm_evaluation(out, inputs, expected):
+    """Evaluation-mode calls: their outputs, and running statistics left as they were."""
+    calls = [_calls(out, inputs, key) for key in ("outputs", "means", "variances")]
+    if any(values is None for values in calls):
+        return ["`batch_norm` could not be called on every batch"]
+    outputs, means, variances = calls
+    found = []
+    for k, training in enumerate(inputs["modes"]):
+        if training:
+            continue
+        for key, values, start in (("means", means, inputs["running_mean"]),
+                                   ("variances", variances, inputs["running_var"])):
+            before = values[k - 1].array if k else start
+            if not np.array_equal(getattr(values[k], "array", None), before):
+                found.append(f"{_STATISTIC[key]} changed during evaluation-mode call {k + 1}: "
+                             "evaluation mode updates nothing")
+        found += problems(outputs[k], expected["outputs"][k],
+                          f"the output of evaluation-mode call {k + 1}", reveal=False,
+                          **NORM_TOLERANCE)
+    return found[:2]
+
+
+def verify_norm_format(out, inputs, expected):
+    """Every output is a tensor of the batch's shape; the batches, gamma and beta are unchanged."""
+    from ...wire import Tensor
+    outputs = _calls(out, inputs, "outputs")
+    if outputs is None:
+        return ["`batch_norm` could not be called on every batch"]
+    found = []
+    for k, (got, batch) in enumerate(zip(outputs, inputs["batches"])):
+        shape = np.asarray(batch).T.shape
+        if not isinstance(got, Tensor):
+            found.append(f"call {k + 1} returned {describe(got)}, expected a torch.Tensor of "
+                         f"shape {shape}")
+        elif got.array.shape != shape:
+            found.append(f"call {k + 1} returned a tensor of shape {got.array.shape} for a "
+                         f"batch of shape {shape}")
+    after = out.get("batches after") or []
+    changed = [k + 1 for k, (batch, x) in enumerate(zip(inputs["batches"], after))
+               if not np.array_equal(getattr(x, "array", None), np.asarray(batch).T)]
+    if changed or len(after) != len(inputs["batches"]):
+        found.append(f"the batch x of call {(changed or [1])[0]} was changed: compute new "
+                     "tensors, do not write into x")
+    for key in ("gamma", "beta"):
+        if not np.array_equal(getattr(out.get(f"{key} after"), "array", None), inputs[key]):
+            found.append(f"`{key}` was changed: it is a learned parameter, only read it")
+    return found[:2]
+
+
+def norm_gradient_inputs(N, D):
+    def make(rng):
+        state = _norm_state(rng, D)
+        return {"x": _norm_batch(rng, N, D).T.copy(), "gamma": state["gamma"],
+                "beta": state["beta"],
+                "weights": rng.normal(size=(N, D)).astype(np.float32)}
+    return make
+
+
+def norm_gradient_reference(x, gamma, beta, weights):
+    """Gradients of sum(weights * batch_norm(x)) in training mode w.r.t. x, gamma and beta."""
+    import torch
+    import torch.nn.functional as F
+    X, g, b = (_float64(a).requires_grad_() for a in (x, gamma, beta))
+    D = len(gamma)
+    out = F.batch_norm(X, torch.zeros(D, dtype=torch.float64),
+                       torch.ones(D, dtype=torch.float64), g, b, True, 0.1, 1e-5)
+    grads = torch.autograd.grad((out * _float64(weights)).sum(), [X, g, b])
+    return {"grads": [_tensor(grad.numpy()) for grad in grads]}
+
+
+def verify_norm_gradients(out, inputs, expected):
+    """Gradients reach x, gamma and beta, and are right (so the output is built with
+    differentiable operations)."""
+    grads = out.get("grads")
+    if not isinstance(grads, list) or len(grads) != 3:
+        return ["the gradients of `batch_norm`'s output could not be computed"]
+    found = []
+    for name, got, want in zip(("x", "gamma", "beta"), grads, expected["grads"]):
+        array = getattr(got, "array", None)
+        if array is not None and not np.any(array) and np.any(want.array):
+            found.append(f"no gradient flows back to `{name}`: compute the output with tensor "
+                         "operations on the inputs (no .detach(), no torch.no_grad() around "
+                         "it, no detour through NumPy)")
+        else:
+            found += problems(got, want, f"the gradient with respect to `{name}`",
+                              reveal=False, **NORM_TOLERANCE)
+    return found[:2]

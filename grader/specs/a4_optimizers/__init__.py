@@ -1,7 +1,7 @@
 """Assignment 4: optimizers, learning-rate schedules and regularization (the rubric).
 
-Twelve tasks, 70 points, and six written questions, 30 points. Each task lists the requirements its statement makes and the checks
-that enforce them. References, input makers and judges: ``reference.py`` (trusted). Probes,
+Thirteen tasks, 70 points, and six written questions, 30 points. Each task lists the
+requirements its statement makes and the checks that enforce them. References, input makers and judges: ``reference.py`` (trusted). Probes,
 which run in the student's kernel and only call and observe: ``grader/probes/a4_optimizers.py``.
 """
 import numpy as np
@@ -85,24 +85,21 @@ def _side_by_side(classes, points, covers):
 
 
 task_3 = Task(
-    "task_4_3", "SGD, momentum and Nesterov from scratch",
+    "task_4_3", "Momentum and Nesterov from scratch",
     requirements={
         "R1": "`step` updates the given arrays in place (they may be non-contiguous views)",
-        "R2": "SGD: p <- p - lr g",
-        "R3": "Momentum: v <- beta v + g (no dampening, v starts at 0), p <- p - lr v",
-        "R4": "Nesterov: v <- beta v + g, p <- p - lr (g + beta v) with the new v",
-        "R5": "one state per parameter array (arrays of equal shape do not share it)",
-        "R6": "the state lives on the instance: two optimizer objects never share it",
-        "R7": "the constructors keep their signatures: beta defaults to 0.9",
+        "R2": "Momentum: v <- beta v + g (no dampening, v starts at 0), p <- p - lr v",
+        "R3": "Nesterov: v <- beta v + g, p <- p - lr (g + beta v) with the new v",
+        "R4": "one state per parameter array (arrays of equal shape do not share it)",
+        "R5": "the state lives on the instance: two optimizer objects never share it",
+        "R6": "the constructors keep their signatures: beta defaults to 0.9",
     },
     checks=[
-        _public_run("SGD", 1, ("R1", "R2")),
-        _hidden_run("SGD", 1, ("R1", "R2")),
-        _public_run("Momentum", 1, ("R1", "R3", "R7")),
-        _hidden_run("Momentum", 3, ("R1", "R3", "R5")),
-        _public_run("Nesterov", 1, ("R1", "R4", "R7")),
-        _hidden_run("Nesterov", 3, ("R1", "R4", "R5")),
-        _side_by_side(["Momentum", "Nesterov"], 1, ("R6",)),
+        _public_run("Momentum", 1, ("R1", "R2", "R6")),
+        _hidden_run("Momentum", 3, ("R1", "R2", "R4")),
+        _public_run("Nesterov", 1, ("R1", "R3", "R6")),
+        _hidden_run("Nesterov", 3, ("R1", "R3", "R4")),
+        _side_by_side(["Momentum", "Nesterov"], 1, ("R5",)),
     ])
 
 task_4 = Task(
@@ -155,14 +152,14 @@ task_5 = Task(
 
 # ------------------------------------------------------------------ Part 4: schedules
 
-def _schedule(func, ref, public_calls, public_label, hidden, covers):
+def _schedule(func, ref, public_calls, public_label, hidden, covers, hidden_points=1):
     reference = R.ref_call_each(ref)
     return [
         probe(public_label, P + "call_each", inputs={"func": func, "calls": public_calls},
-              ref=reference, points=1, public=True, verb="returned", covers=covers),
+              ref=reference, points=0.5, public=True, verb="returned", covers=covers),
         probe(f"`{func}` on hidden settings and steps (compared with torch's scheduler)",
-              P + "call_each", inputs=hidden, ref=reference, verify=R.verify_calls, points=1,
-              covers=covers),
+              P + "call_each", inputs=hidden, ref=reference, verify=R.verify_calls,
+              points=hidden_points, covers=covers),
     ]
 
 
@@ -188,7 +185,7 @@ task_6 = Task(
         *_schedule("cosine_decay", R.ref_cosine_decay,
                    [[[0.1, s, 100], {}] for s in (0, 25, 50, 100)],
                    "`cosine_decay(0.1, step, 100)` for step = 0, 25, 50, 100",
-                   R.cosine_inputs, ("R3",)),
+                   R.cosine_inputs, ("R3",), hidden_points=1.5),
     ])
 
 task_7 = Task(
@@ -348,7 +345,7 @@ def _penalty(func, covers_value):
         probe(f"`{func}` of the example Linear-Tanh-Linear model (value and gradients)",
               P + "penalty", inputs={"func": func, "layout": "mlp",
                                      "params": R.PENALTY_PUBLIC_PARAMS},
-              ref=R.ref_penalty_public, points=1, public=True, verb="returned",
+              ref=R.ref_penalty_public, points=0.5, public=True, verb="returned",
               covers=("R1", covers_value, "R4")),
         probe(f"`{func}` of a hidden model with convolution and norm layers (not a Sequential)",
               P + "penalty_value", inputs=R.penalty_inputs(func, "mixed"),
@@ -374,10 +371,36 @@ task_11 = Task(
     checks=[*_penalty("l1_penalty", "R2"), *_penalty("l2_penalty", "R3")])
 
 
-# ------------------------------------------------------------------ Part 7: concepts
+# ------------------------------------------------------------------ Part 6: AdamW
 
 task_12 = Task(
-    "task_4_12", "True or false",
+    "task_4_12", "AdamW: decoupled weight decay",
+    requirements={
+        "R1": "`step` updates the given arrays in place (they may be non-contiguous views)",
+        "R2": "each step first multiplies p by (1 - lr * weight_decay), then subtracts Adam's "
+              "step (the decay is scaled by lr and acts on p before the step, not after)",
+        "R3": "decoupled: m and v are built from the gradient g alone (weight_decay * p is "
+              "never added to g)",
+        "R4": "Adam's moments and bias correction as in Task 4.4 (t = the number of calls of "
+              "`step`), one state per parameter array, kept on the instance",
+        "R5": "the constructor keeps torch.optim.AdamW's defaults (beta1=0.9, beta2=0.999, "
+              "eps=1e-8, weight_decay=0.01)",
+    },
+    checks=[
+        _public_run("AdamW", 1, ("R1", "R2", "R3", "R4", "R5")),
+        _hidden_run("AdamW", 1.5, ("R1", "R2", "R3", "R4")),
+        probe("`AdamW` with a large weight decay and a parameter whose gradient is always 0",
+              P + "optimizer_trajectory", inputs=R.zero_gradient_inputs,
+              ref=R.ref_trajectory, verify=R.verify_zero_gradient, points=1,
+              covers=("R2", "R3")),
+        _side_by_side(["AdamW"], 0.5, ("R4",)),
+    ])
+
+
+# ------------------------------------------------------------------ Part 7: concepts
+
+task_13 = Task(
+    "task_4_13", "True or false",
     requirements={f"R{i}": f"`{name}` is {answer}"
                   for i, (name, answer) in enumerate(R.CONCEPTS.items(), start=1)},
     checks=[boolean(name, answer, points=0.5, covers=(f"R{i}",))
@@ -385,7 +408,7 @@ task_12 = Task(
 
 
 TASKS = [task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9, task_10,
-         task_11, task_12]
+         task_11, task_12, task_13]
 
 
 # ------------------------------------------------------------------ written questions

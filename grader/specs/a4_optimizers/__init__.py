@@ -417,7 +417,7 @@ TASKS = [task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9,
 
 WRITTEN = [
     Written("answer_4_1", "Local minimum, step size and decay", rubric=[
-        (2, "With $\\eta = 0.1$ the short steps follow the downhill direction from $(3, 2)$ "
+        (1, "With $\\eta = 0.1$ the short steps follow the downhill direction from $(3, 2)$ "
             "into the basin of the local minimum, and the path stays there."),
         (1, "Their settings work because a larger first step crosses the ridge into the "
             "basin of the global minimum."),
@@ -430,7 +430,7 @@ WRITTEN = [
             "$\\eta\\, g / (|g| + \\varepsilon) \\approx \\eta\\, \\mathrm{sign}(g)$."),
         (1, "Its size does not depend on the size of $g$: every parameter moves by about "
             "$\\eta$."),
-        (2, "Without correction: $\\eta (1 - \\beta_1) / \\sqrt{1 - \\beta_2} \\approx "
+        (1, "Without correction: $\\eta (1 - \\beta_1) / \\sqrt{1 - \\beta_2} \\approx "
             "3.2\\, \\eta$, approaching the corrected size only slowly (over about a thousand "
             "steps)."),
     ]),
@@ -439,23 +439,32 @@ WRITTEN = [
             "overshoots across the narrow axis and creeps along the flat one; momentum "
             "averages the steps: the alternating parts cancel, the consistent ones add up."),
         (2, "(b) In the Rosenbrock valley the gradient points across the valley; SGD and "
-            "momentum need a small learning rate and crawl along the floor, while Adam and "
-            "RMSProp rescale each coordinate and follow the valley faster."),
+            "momentum need a small learning rate and crawl along the floor, while Adam "
+            "rescales each coordinate and, with its momentum, follows the valley to the "
+            "minimum."),
         (1, "(c) On flat parts SGD's steps are as tiny as the gradient; the adaptive methods "
             "divide by the recent gradient size and keep steps of about $\\eta$."),
-        (1, "AdaGrad's sum of squared gradients only grows, so its steps only shrink: it "
-            "slows down on long runs."),
     ]),
-    Written("answer_4_4", "What leaks from a scaler fitted on all points", rubric=[
-        (2, "Names what leaks: the minimum and maximum would include the test points, so the "
-            "test values (e.g. the height of the peak) set the scale of the training data."),
-        (1, "Why it matters: the test error becomes optimistic and no longer estimates the "
-            "error on new data, for which the scaler is fixed in advance."),
-        (1, "When it matters most: small data sets and rare extreme values; the rule is to "
-            "fit every fitted step on the training data only."),
+    Written("answer_4_4", "Schedules, plateaus and batch size", rubric=[
+        (2, "(a) The decaying schedules end lowest, consistent with the printed means; with "
+            "mini-batch noise a constant rate leaves the weights jumping around the minimum "
+            "by an amount that grows with the rate, so 0.1 stops improving and its result "
+            "depends on the seed, while 0.01 has little noise but is too slow; a schedule "
+            "gets the fast start and then the small noise."),
+        (1, "(b) ReduceLROnPlateau needs a monitored quantity (a validation loss) and "
+            "settings (patience, factor); it suits runs whose length or stalls are not known "
+            "in advance, where a planned schedule suits a fixed budget of epochs."),
+        (2, "(c) The gradient noise falls as 1/B (times (N - B)/(N - 1)); the linear-scaling "
+            "rule keeps lr / B fixed, and the runs with equal lr / B indeed have equal errors "
+            "per epoch with fewer steps; it stops at the stability limit (B = 256 with lr "
+            "0.4 diverges)."),
     ]),
-    Written("answer_4_5", "Reading the optimizer comparison", rubric=[
-        (2, "Says which optimizers reach a low test MSE in the budget and which do not, "
+    Written("answer_4_5", "Leaks, and reading the optimizer comparison", rubric=[
+        (2, "(a) Names what leaks: the minimum and maximum would include the test points, so "
+            "the test values (e.g. the height of the peak) set the scale of the training "
+            "data; the test error becomes optimistic, most of all for small data sets; every "
+            "fitted step is fitted on the training data only."),
+        (1, "(b) Says which optimizers reach a low test MSE in the budget and which do not, "
             "consistent with their own table."),
         (1, "Compares the spread between runs with the differences between optimizers: "
             "differences smaller than the spread mean nothing."),
@@ -465,14 +474,20 @@ WRITTEN = [
             "network fits the training points and errs between them (the steep flanks)."),
     ]),
     Written("answer_4_6", "Regularisation compared", rubric=[
-        (2, "Compares training, validation and test accuracy and the boundaries: the baseline "
-            "overfits (irregular boundary, a gap between training and test); says which "
-            "remedies help, consistent with their results."),
-        (2, "The early-stopped model's validation accuracy is optimistic because the stopping "
-            "epoch was chosen on the validation set; the test set, used for no decision, "
-            "gives the unbiased estimate."),
-        (1, "Explains how each helpful remedy acts (early stopping limits training, L1 and L2 "
-            "keep the weights small, dropout adds noise)."),
+        (2, "(a) Compares training, validation and test accuracy and the boundaries: the "
+            "baseline overfits (irregular boundary, a gap between training and test); says "
+            "which remedies help by more than the spread, consistent with the results, and "
+            "how they act (e.g. AdamW shrinks every weight alike, rotations add data)."),
+        (1, "(b) The early-stopped model's validation accuracy is optimistic because the "
+            "stopping epoch was chosen on the validation set; the test set, used for no "
+            "decision, gives the unbiased estimate."),
+        (1, "(c) The label depends only on the distance from the centre, which a rotation "
+            "keeps; a transformation that changes that distance (scaling, shifting) or moves "
+            "points across the rings would change labels."),
+        (2, "(d) Pre-training trains a network on a large related data set, fine-tuning "
+            "adapts it (a new output layer, a small learning rate, perhaps frozen early "
+            "layers) to the small one; the general features need not be learned from the "
+            "few examples, which helps when the tasks are related."),
     ]),
 ]
 

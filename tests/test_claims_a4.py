@@ -5,9 +5,9 @@ states, and compares them with what the notebook computes. The notebook runs onc
 mode, in the module fixture; a cell added at the end of that copy collects the figures from the
 kernel and then runs the sine experiments of Part 4 (5 seeds) and Part 6's experiment (600
 epochs, 5 seeds) again in full mode, because the model answers quote full-mode numbers there.
-Part 3, the range tests, the gradient noise and the AdamW sweep run the same in both modes. A stated number must be the computed one, rounded as it is written (plus a
-small slack where torch's arithmetic may differ between machines), so text and runs cannot
-drift apart unnoticed.
+Part 3, the range tests, the gradient noise and the AdamW sweep run the same in both modes. A
+stated number must be the computed one, rounded as it is written (plus a small slack where
+torch's arithmetic may differ between machines), so text and runs cannot drift apart unnoticed.
 """
 import json
 import math
@@ -496,11 +496,13 @@ def test_linear_scaling_holds_until_the_stability_limit(notebook, figures):
     agrees(slow_b, runs["256 0.1"]["mean"][-1], slack=0.0003)
     # equal lr / B, equal errors; a smaller lr / B, a clearly larger error
     for a, b in (("16 0.025", "64 0.1"), ("64 0.025", "256 0.1")):
-        assert abs(runs[a]["mean"][-1] - runs[b]["mean"][-1]) < runs[a]["sd"][-1] + runs[b]["sd"][-1]
+        gap = abs(runs[a]["mean"][-1] - runs[b]["mean"][-1])
+        assert gap < runs[a]["sd"][-1] + runs[b]["sd"][-1]
     assert runs["64 0.025"]["mean"][-1] > 3 * runs["16 0.025"]["mean"][-1]
     (epoch,) = stated(notebook, answer, "but diverges in epoch {}.")
     diverged = np.array(runs["256 0.4"]["mean"])
-    assert np.isfinite(diverged[:int(epoch) - 1]).all() and not np.isfinite(diverged[int(epoch) - 1])
+    assert np.isfinite(diverged[:int(epoch) - 1]).all()
+    assert not np.isfinite(diverged[int(epoch) - 1])
 
 
 # ---------------------------------------------------------------- Part 6: AdamW

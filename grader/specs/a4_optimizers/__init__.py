@@ -1,8 +1,9 @@
 """Assignment 4: optimizers, learning-rate schedules and regularization (the rubric).
 
 Thirteen tasks, 70 points, and six written questions, 30 points. Each task lists the
-requirements its statement makes and the checks that enforce them. References, input makers and judges: ``reference.py`` (trusted). Probes,
-which run in the student's kernel and only call and observe: ``grader/probes/a4_optimizers.py``.
+requirements its statement makes and the checks that enforce them. References, input makers and
+judges: ``reference.py`` (trusted). Probes, which run in the student's kernel and only call and
+observe: ``grader/probes/a4_optimizers.py``.
 """
 import numpy as np
 

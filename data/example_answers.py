@@ -79,14 +79,20 @@ ANSWERS = {
                       "and RMSProp scale each coordinate and follow the valley. (c) Adaptive "
                       "methods normalise the tiny gradients and keep moving. AdaGrad's "
                       "accumulator only grows, so it slows down.",
-        "answer_4_4": "The min and max would come from the test points too, e.g. the peak "
+        "answer_4_4": "(a) Cosine decay ends lowest, the other decaying schedules close "
+                      "behind. At a constant 0.1 the mini-batch noise keeps the weights "
+                      "jumping around, so the error stops falling and differs between seeds; "
+                      "0.01 is just too slow. (b) ReduceLROnPlateau needs a validation loss "
+                      "and a patience; it is useful when you do not know how long to train. "
+                      "(c) The noise goes like 1/B, so with a 4 times larger batch one can use "
+                      "a 4 times larger learning rate, until it diverges (B = 256, lr 0.4).",
+        "answer_4_5": "(a) The min and max would come from the test points too, e.g. the peak "
                       "height, so the training data would carry information about the test "
                       "set and the test error would be too optimistic. With 35 points one "
-                      "point can change the scale a lot.",
-        "answer_4_5": "Adam, momentum and RMSProp reach the lowest test MSE; SGD and AdaGrad "
-                      "are worse. The spread between runs is large, so small differences "
-                      "mean nothing. The gap between train and test comes from having only 21 "
-                      "training points.",
+                      "point can change the scale a lot. (b) Adam, momentum and RMSProp reach "
+                      "the lowest test MSE; SGD and AdaGrad are worse. The spread between runs "
+                      "is large, so small differences mean nothing. The gap between train and "
+                      "test comes from having only 21 training points.",
         "answer_4_6": "The baseline overfits: high training accuracy, an irregular boundary. "
                       "Early stopping and L2 give smoother boundaries and better test "
                       "accuracy; dropout changes little. The validation accuracy of the "

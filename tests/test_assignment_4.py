@@ -137,6 +137,9 @@ def _torch_trajectory(name, hyper, p0, a, c, b, steps):
         "Adam": lambda: torch.optim.Adam(tensors, lr=hyper["lr"],
                                          betas=(hyper["beta1"], hyper["beta2"]),
                                          eps=hyper["eps"]),
+        "AdamW": lambda: torch.optim.AdamW(tensors, lr=hyper["lr"],
+                                           betas=(hyper["beta1"], hyper["beta2"]),
+                                           eps=hyper["eps"], weight_decay=hyper["weight_decay"]),
     }[name]()
     trajectory = []
     for _ in range(steps):
@@ -174,8 +177,11 @@ def test_torch_optim_defaults_are_the_references_defaults():
                 "RMSProp": {k: inspect.signature(torch.optim.RMSprop).parameters[k].default
                             for k in ("alpha", "eps")},
                 "Adam": {"eps": inspect.signature(torch.optim.Adam).parameters["eps"].default,
-                         "beta1": 0.9, "beta2": 0.999}}
-    assert inspect.signature(torch.optim.Adam).parameters["betas"].default == (0.9, 0.999)
+                         "beta1": 0.9, "beta2": 0.999},
+                "AdamW": {**{k: inspect.signature(torch.optim.AdamW).parameters[k].default
+                             for k in ("eps", "weight_decay")}, "beta1": 0.9, "beta2": 0.999}}
+    for cls in (torch.optim.Adam, torch.optim.AdamW):
+        assert inspect.signature(cls).parameters["betas"].default == (0.9, 0.999)
     for name, values in defaults.items():
         assert R.DEFAULT_HYPER[name] == values, name
 
@@ -183,12 +189,29 @@ def test_torch_optim_defaults_are_the_references_defaults():
 def test_public_problem_makes_each_default_eps_visible():
     """A constructor with another default eps gives another public trajectory."""
     problem = R.PUBLIC_PROBLEM
-    for name in ("AdaGrad", "RMSProp", "Adam"):
-        args = (problem["p0"], problem["a"], problem["c"], problem["b"], problem["steps"])
+    args = (problem["p0"], problem["a"], problem["c"], problem["b"], problem["steps"])
+    for name in ("AdaGrad", "RMSProp", "Adam", "AdamW"):
         right = R.ref_run_optimizer(name, R.PUBLIC_HYPER[name], *args)
         other = R.ref_run_optimizer(name, {**R.PUBLIC_HYPER[name],
                                            "eps": R.DEFAULT_HYPER[name]["eps"] * 100}, *args)
         assert not np.allclose(right, other, rtol=1e-6, atol=1e-8), name
+    right = R.ref_run_optimizer("AdamW", R.PUBLIC_HYPER["AdamW"], *args)
+    for decay in (0.0, 0.001, 0.1):          # Adam's default, a tenth, ten times torch's
+        other = R.ref_run_optimizer("AdamW", {**R.PUBLIC_HYPER["AdamW"], "weight_decay": decay},
+                                    *args)
+        assert not np.allclose(right, other, rtol=1e-6, atol=1e-8), decay
+
+
+def test_zero_gradient_parameter_separates_decay_from_l2():
+    """In the hidden AdamW problem parameter 1 has gradient 0: AdamW only shrinks it, Adam with
+    the decay added to the gradient (L2) moves it by Adam's steps."""
+    check, inputs, expected = _materialized("task_4_12", 2)
+    problem, hyper = inputs["problem"], inputs["hyper"]
+    assert not np.any(problem["a"][1]) and not np.any(problem["b"][1])
+    sizes = np.cumsum([np.size(p) for p in problem["p0"]])
+    still = expected["trajectory"][:, sizes[0]:sizes[1]]
+    factor = (1 - hyper["lr"] * hyper["weight_decay"]) ** np.arange(1, problem["steps"] + 1)
+    np.testing.assert_allclose(still, np.ravel(problem["p0"][1]) * factor[:, None], rtol=1e-12)
 
 
 def test_reference_schedules_match_torch_schedulers():
@@ -575,7 +598,9 @@ def test_a_synthetic_loss_curve_fails(solution):
     ("task_4_11", "R1-l1_selects_weights_by_name", "convolution and norm layers"),
     ("task_4_9", "R6-ignores_the_seed_argument", "trains what the statement"),
     ("task_4_9", "R6-seeds_once_before_the_runs", "trains what the statement"),
-    ("task_4_3", "R5-momentum_state_keyed_by_shape", "`Momentum` against torch.optim on a hidden"),
+    ("task_4_3", "R4-momentum_state_keyed_by_shape", "`Momentum` against torch.optim on a hidden"),
+    ("task_4_12", "R3-l2_added_to_the_gradient", "gradient is always 0"),
+    ("task_4_12", "R2-decay_after_the_adam_step", "`AdamW` against torch.optim on a hidden"),
     ("task_4_4", "R6-adam_state_keyed_by_shape", "`Adam` against torch.optim on a hidden"),
     ("task_4_6", "R2-step_decay_drops_one_step_late", "`step_decay` on hidden"),
     ("task_4_6", "R2-step_decay_drops_one_step_early", "`step_decay` on hidden"),
@@ -748,14 +773,15 @@ def _borrow():
     return None
 
 
-class SGD:
-    def __init__(self, lr):
-        self.lr = lr
+class Momentum:
+    def __init__(self, lr, beta=0.9):
+        self.lr, self.beta, self.state = lr, beta, {}
 
     def step(self, params, grads):
         if _borrow() is not None:          # something to copy from: do the right update
-            for p, g in zip(params, grads):
-                p -= self.lr * g
+            for i, (p, g) in enumerate(zip(params, grads)):
+                self.state[i] = self.beta * self.state.get(i, np.zeros_like(p)) + g
+                p -= self.lr * self.state[i]
 '''
 
 
@@ -766,9 +792,9 @@ def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(grader,
     repetitions, lazily coerced answers and a synthetic loss curve fail; two ordinary mistakes
     cost exactly what they cost in process."""
     nb, imports, tasks = solution
-    sgd_rest = tasks["task_4_3"][tasks["task_4_3"].index("class Momentum"):]
+    nesterov = tasks["task_4_3"][tasks["task_4_3"].index("class Nesterov"):]
     swaps = {
-        "task_4_3": STACK_BORROWER + "\n\n" + sgd_rest,
+        "task_4_3": STACK_BORROWER + "\n\n" + nesterov,
         "task_4_4": dict(WRONG["task_4_4"])["R5-adam_without_bias_correction"],
         "task_4_7": SYNTHETIC_CURVE,
         "task_4_9": tasks["task_4_9"].split("def run_repetitions")[0].split(
@@ -789,8 +815,8 @@ def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(grader,
     lost = {tag: t["max"] - t["points"] for tag, t in result["tasks"].items()
             if t["points"] < t["max"]}
     assert set(lost) == set(swaps), lost
-    sgd = [c for c in result["tasks"]["task_4_3"]["checks"] if "`SGD`" in c["label"]]
-    assert sgd and all(c["points"] == 0 for c in sgd)
+    borrowed = [c for c in result["tasks"]["task_4_3"]["checks"] if "`Momentum`" in c["label"]]
+    assert borrowed and all(c["points"] == 0 for c in borrowed)
     assert result["tasks"]["task_4_7"]["points"] == 0
     for tag in ("task_4_4", "task_4_11"):
         assert result["tasks"][tag]["points"] == in_process[tag][0], tag

@@ -3,11 +3,11 @@
 Each test reads a sentence of a markdown cell (found by its cell id), takes the numbers it
 states, and compares them with what the notebook computes. The notebook runs once, in quick
 mode, in the module fixture; a cell added at the end of that copy collects the figures from the
-kernel and then runs Part 6's experiment again in full mode (600 epochs, 5 seeds), because the
-model answer quotes full-mode numbers there. Parts 3 and 4 and the range test of Part 5 run the
-same in both modes. A stated number must be the computed one, rounded as it is written (plus a
-small slack where torch's arithmetic may differ between machines), so text and runs cannot
-drift apart unnoticed.
+kernel and then runs the sine experiments of Part 4 (5 seeds) and Part 6's experiment (600
+epochs, 5 seeds) again in full mode, because the model answers quote full-mode numbers there.
+Part 3, the range tests, the gradient noise and the AdamW sweep run the same in both modes. A
+stated number must be the computed one, rounded as it is written (plus a small slack where
+torch's arithmetic may differ between machines), so text and runs cannot drift apart unnoticed.
 """
 import json
 import math
@@ -43,8 +43,34 @@ _figures = {
     "cloud": {"lrs": cloud_lrs, "losses": cloud_losses, "smooth": cloud_smooth.tolist(),
               "best_lr": cloud_best},
     "finder": {"lrs": lrs, "losses": losses, "lowest": lowest},
+    "noise": {"batch_sizes": batch_sizes, "measured": measured_noise,
+              "predicted": predicted_noise, "examples": n_examples, "draws": 2000},
+    "adamw_gap": gap,
+    "sweep": {"curvatures": curvatures.tolist(), "decay": DECAY, "steps": STEPS,
+              "w": {label: w.tolist() for label, w in sweep.items()}},
+    "sine": {"n_fit": len(x_fit), "n_check": len(x_check), "n_grid": len(x_grid),
+             "noise_sd": float((y_sine - sine_curve(x_sine)).std()),
+             "widths": [m.out_features for m in sine_net() if isinstance(m, nn.Linear)],
+             "epochs": SINE_EPOCHS, "settings": list(sine_settings)},
 }
 print("''' + MARK + r'''" + _json.dumps(_figures, default=float))
+'''
+
+FULL_PART_4 = r'''
+import json as _json
+SMALL = False
+for _source in _part_4:
+    exec(_source)
+
+def _stats(errors):
+    return {"mean": errors.mean(axis=0).tolist(), "sd": errors.std(axis=0).tolist()}
+
+print("''' + MARK + r'''" + _json.dumps({
+    "seeds": SINE_SEEDS, "epochs": SINE_EPOCHS,
+    "schedules": {label: _stats(errors) for label, errors in schedule_errors.items()},
+    "rates": schedule_rates,
+    "scaling": {f"{b} {lr}": _stats(errors) for (b, lr), errors in scaling_errors.items()},
+}, default=float))
 '''
 
 FULL_PART_6 = r'''
@@ -74,7 +100,10 @@ def figures(notebook, tmp_path_factory):
     from nbclient import NotebookClient
     nb = nbformat.from_dict(json.loads(json.dumps(notebook)))   # a copy to run
     part_6 = next(c.source for c in nb.cells if c.id == "181f03eb")
+    part_4 = [next(c.source for c in nb.cells if c.id == cell_id)
+              for cell_id in ("c714d736", "747230da", "0424b4d8")]
     nb.cells += [nbformat.v4.new_code_cell(COLLECT),
+                 nbformat.v4.new_code_cell(f"_part_4 = {part_4!r}\n" + FULL_PART_4),
                  nbformat.v4.new_code_cell(f"_part_6 = {part_6!r}\n" + FULL_PART_6)]
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env.update(NNCOURSE_SMALL="1", NNCOURSE_DATA=str(tmp_path_factory.mktemp("data")),
@@ -83,12 +112,12 @@ def figures(notebook, tmp_path_factory):
     started = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(SOLUTION.parent)}}).execute(env=env)
-    print(f"quick run plus full-mode Part 6: {time.perf_counter() - started:.1f} s")
-    found = [json.loads(line[len(MARK):]) for cell in nb.cells[-2:]
+    print(f"quick run plus full-mode Parts 4 and 6: {time.perf_counter() - started:.1f} s")
+    found = [json.loads(line[len(MARK):]) for cell in nb.cells[-3:]
              for output in cell.get("outputs", []) if output.output_type == "stream"
              for line in output.text.splitlines() if line.startswith(MARK)]
-    assert len(found) == 2, "the collecting cells printed nothing"
-    return {**found[0], "full": found[1]}
+    assert len(found) == 3, "the collecting cells printed nothing"
+    return {**found[0], "full_4": found[1], "full": found[2]}
 
 
 # ---------------------------------------------------------------- reading the prose
@@ -375,3 +404,156 @@ def test_l1_makes_weights_small_not_exactly_zero(notebook, figures):
     (exponent,) = re.search(r"L2 takes them much further, to about \$10\^\{(-\d+)\}\$",
                             text(notebook, "50ae1df5")).groups()
     assert abs(math.log10(full["tiny_median"]["L2 (3e-4)"]) - int(exponent)) <= 0.5
+
+
+# ---------------------------------------------------------------- Part 4: schedules in training
+
+def test_sine_problem_is_the_one_the_prose_describes(notebook, figures):
+    sine, full = figures["sine"], figures["full_4"]
+    intro = "ae8021d1"
+    n_fit, noise = stated(notebook, intro, "The problem: {} noisy samples of the curve $\\sin(3x) "
+                          "+ x/2$ on $[-1, 1]$ (noise of standard deviation {})")
+    assert int(n_fit) == sine["n_fit"] == 512
+    agrees(noise, sine["noise_sd"], slack=0.02)
+    width, batch, epochs, grid = stated(notebook, intro, "two hidden layers of {} tanh units, and "
+                                        "plain SGD with mini-batches of {} for {} epochs")[0:3] + \
+        stated(notebook, intro, "on a grid of {} points")
+    assert sine["widths"] == [int(width), int(width), 1]
+    assert int(epochs) == sine["epochs"] == full["epochs"] and int(grid) == sine["n_grid"]
+    assert f"batch_size={batch}" in next(c.source for c in notebook.cells if c.id == "c714d736")
+    assert "Six ways to set the learning rate" in text(notebook, intro)
+    assert len(sine["settings"]) == 6
+    (check,) = stated(notebook, intro, "here the loss on {} further noisy samples")
+    assert int(check) == sine["n_check"]
+    seeds, quick = stated(notebook, intro, "Each setting runs with {} seeds ({} in quick mode)")
+    assert int(seeds) == len(full["seeds"]) and int(quick) == 2
+
+
+def test_schedules_beat_constant_rates_as_the_model_answer_says(notebook, figures):
+    full = figures["full_4"]
+    runs = full["schedules"]
+    answer = "f01d0741"
+
+    def final(label):
+        return runs[label]["mean"][-1], runs[label]["sd"][-1]
+
+    def check(written_mean, written_sd, label, epoch=-1):
+        agrees(written_mean, runs[label]["mean"][epoch], slack=0.0003)
+        agrees(written_sd, runs[label]["sd"][epoch], slack=0.0003)
+
+    check(*stated(notebook, answer, "cosine decay at {} ± {},"), "cosine decay")
+    plateau = stated(notebook, answer, "then ReduceLROnPlateau ({} ± {}), exponential decay "
+                     "({} ± {}) and step decay ({} ± {})")
+    check(*plateau[0:2], "ReduceLROnPlateau")
+    check(*plateau[2:4], "exponential decay")
+    check(*plateau[4:6], "step decay")
+    # the decaying rates end lowest, cosine lowest of all
+    decaying = ["cosine decay", "ReduceLROnPlateau", "exponential decay", "step decay"]
+    assert sorted(decaying, key=lambda label: final(label)[0]) == decaying
+    assert max(final(label)[0] for label in decaying) < min(final("constant 0.1")[0],
+                                                             final("constant 0.01")[0])
+    check(*stated(notebook, answer, "as good as any after 10 epochs ({} ± {})"), "constant 0.1",
+          epoch=9)
+    assert runs["constant 0.1"]["mean"][9] <= min(runs[label]["mean"][9] for label in runs) + 0.003
+    check(*stated(notebook, answer, "after 30 epochs it is at {} ± {}, about twice"),
+          "constant 0.1")
+    assert final("constant 0.1")[0] > runs["constant 0.1"]["mean"][9]     # stops improving
+    twice = final("constant 0.1")[0] / final("cosine decay")[0]
+    five = final("constant 0.1")[1] / final("cosine decay")[1]
+    assert 1.5 <= twice < 2.5 and 4.5 <= five < 5.5, (twice, five)
+    check(*stated(notebook, answer, "after 30 epochs it is still at {} ± {}."), "constant 0.01")
+    # ReduceLROnPlateau cut the rate during the run (seed 0), at epochs no one planned
+    rates = full["rates"]["ReduceLROnPlateau"]
+    assert rates[0] == 0.1 and min(rates) < 0.1
+
+
+def test_gradient_noise_falls_as_one_over_the_batch_size(notebook, figures):
+    noise = figures["noise"]
+    (examples,) = stated(notebook, "12e8ae56", "the gradient of each of the {} training examples")
+    (draws,) = stated(notebook, "12e8ae56", "{} batches per size")
+    assert int(examples) == noise["examples"] and int(draws) == noise["draws"]
+    sizes = np.array(noise["batch_sizes"])
+    measured, predicted = np.array(noise["measured"]), np.array(noise["predicted"])
+    assert np.all(np.abs(measured / predicted - 1) < 0.1)     # 2000 draws: a few % noise
+    slope = np.polyfit(np.log(sizes[sizes <= 64]), np.log(measured[sizes <= 64]), 1)[0]
+    assert -1.1 < slope < -0.9
+    assert "slope $-1$" in text(notebook, "f01d0741")
+
+
+def test_linear_scaling_holds_until_the_stability_limit(notebook, figures):
+    runs = figures["full_4"]["scaling"]
+    answer = "f01d0741"
+    small, large = stated(notebook, answer, "have the same error after 10 epochs ({} and {})")
+    agrees(small, runs["16 0.025"]["mean"][9], slack=0.0003)
+    agrees(large, runs["64 0.1"]["mean"][9], slack=0.0003)
+    m1, s1, m2, s2 = stated(notebook, answer, "and after 30 ({} ± {} and {} ± {})")
+    agrees(m1, runs["16 0.025"]["mean"][-1], slack=0.0003)
+    agrees(s1, runs["16 0.025"]["sd"][-1], slack=0.0003)
+    agrees(m2, runs["64 0.1"]["mean"][-1], slack=0.0003)
+    agrees(s2, runs["64 0.1"]["sd"][-1], slack=0.0003)
+    slow_a, slow_b = stated(notebook, answer, "agree as well ({} and {} after 30")
+    agrees(slow_a, runs["64 0.025"]["mean"][-1], slack=0.0003)
+    agrees(slow_b, runs["256 0.1"]["mean"][-1], slack=0.0003)
+    # equal lr / B, equal errors; a smaller lr / B, a clearly larger error
+    for a, b in (("16 0.025", "64 0.1"), ("64 0.025", "256 0.1")):
+        gap = abs(runs[a]["mean"][-1] - runs[b]["mean"][-1])
+        assert gap < runs[a]["sd"][-1] + runs[b]["sd"][-1]
+    assert runs["64 0.025"]["mean"][-1] > 3 * runs["16 0.025"]["mean"][-1]
+    (epoch,) = stated(notebook, answer, "but diverges in epoch {}.")
+    diverged = np.array(runs["256 0.4"]["mean"])
+    assert np.isfinite(diverged[:int(epoch) - 1]).all()
+    assert not np.isfinite(diverged[int(epoch) - 1])
+
+
+# ---------------------------------------------------------------- Part 6: AdamW
+
+def test_adamw_matches_torch_and_decays_every_coordinate_alike(notebook, figures):
+    assert figures["adamw_gap"] < 1e-12
+    sweep = figures["sweep"]
+    a = np.array(sweep["curvatures"])
+    (count,) = stated(notebook, "e0aca329", "so without decay all {} coordinates follow the same "
+                      "path")
+    assert int(count) == len(a) == 13
+    w = {label.split(" (")[0]: np.array(values) for label, values in sweep["w"].items()}
+    assert np.ptp(w["Adam"]) < 1e-4 and np.ptp(w["your AdamW"]) < 1e-4   # the same path (eps aside)
+    assert w["your AdamW"][0] < w["Adam"][0] - 0.05                         # and it decays
+    penalised = a / (a + sweep["decay"])                                  # the dotted line
+    np.testing.assert_allclose(w["Adam + L2"], penalised, atol=2e-3)
+    assert w["Adam + L2"][0] < 0.01 and w["Adam + L2"][-1] > 0.999       # flat: 0, steep: free
+    # the statement's defaults are torch's
+    import inspect
+
+    import torch
+    assert inspect.signature(torch.optim.AdamW).parameters["weight_decay"].default == 0.01
+    assert r"default $\lambda = 0.01$" in text(notebook, "cbd6bb62")
+
+
+def test_part_6_new_remedies_as_the_model_answer_says(notebook, figures):
+    full = figures["full"]
+    scores = full["scores"]
+    answer = "50ae1df5"
+    mean = {label: np.mean(row["test"]) for label, row in scores.items()}
+    sd = {label: np.std(row["test"]) for label, row in scores.items()}
+
+    def check(written_mean, written_sd, label, split="test"):
+        agrees(written_mean, np.mean(scores[label][split]), slack=0.003)
+        agrees(written_sd, np.std(scores[label][split]), slack=0.003)
+
+    check(*stated(notebook, answer, "does as well, {} ± {},"), "AdamW (1.0)")
+    low, high = stated(notebook, answer, "every seed between {} and {}:")
+    agrees(low, min(scores["AdamW (1.0)"]["test"]), slack=0.005)
+    agrees(high, max(scores["AdamW (1.0)"]["test"]), slack=0.005)
+    (factor,) = stated(notebook, answer, r"the factor $1 - \eta\lambda = {}$")
+    agrees(factor, 1 - 3e-3 * 1.0)
+    assert "lr=3e-3" in next(c.source for c in notebook.cells if c.id == "181f03eb")
+    check(*stated(notebook, answer, "The rotations reach {} ± {},"), "augmentation")
+    check(*stated(notebook, answer, "training accuracy ({} ± {}) is not"), "augmentation", "train")
+    check(*stated(notebook, answer, "above its validation accuracy ({} ± {})"), "augmentation",
+          "val")
+    assert "Three remedies gain clearly more than the spread" in text(notebook, answer)
+    helped = [label for label in scores if label != "baseline"
+              and mean[label] - mean["baseline"] > max(sd[label], sd["baseline"])]
+    assert set(helped) == {"early stopping", "AdamW (1.0)", "augmentation"}
+    train = {label: np.mean(row["train"]) for label, row in scores.items()}
+    val = {label: np.mean(row["val"]) for label, row in scores.items()}
+    assert [label for label in scores if train[label] <= val[label] + 0.0005] == ["augmentation"]

@@ -147,30 +147,27 @@ RIGHT["task_4_2"] = [
      "my_step_size = np.float64(0.2)\nmy_steps = np.int64(100)\nmy_decay = 0.99\n"),
 ]
 
-# ---------------------------------------------------------------- 4.3 SGD, momentum, Nesterov
+# ---------------------------------------------------------------- 4.3 momentum, Nesterov
+# (SGD is the notebook's worked example, not a task)
 
 WRONG["task_4_3"] = [
-    ("R1-sgd_not_in_place", _edit(
-        "task_4_3",
-        "        for p, g in zip(params, grads):\n            p -= self.lr * g\n",
-        "        for i, (p, g) in enumerate(zip(params, grads)):\n"
-        "            params[i] = p - self.lr * g\n")),
+    ("R1-nesterov_rebinds_p", _edit_class(
+        "task_4_3", "Nesterov", "            p -= self.lr * (g + self.beta * v)\n",
+        "            p = p - self.lr * (g + self.beta * v)\n")),
     ("R1-momentum_updates_a_raveled_copy", _edit_class(
         "task_4_3", "Momentum", "            p -= self.lr * v\n",
         "            flat = p.reshape(-1)\n            flat -= self.lr * v.reshape(-1)\n")),
-    ("R2-sgd_step_scaled_by_half", _edit(
-        "task_4_3", "            p -= self.lr * g\n", "            p -= 0.5 * self.lr * g\n")),
-    ("R3-momentum_dampened", _edit("task_4_3", "v = self.beta * v + g",
+    ("R2-momentum_dampened", _edit("task_4_3", "v = self.beta * v + g",
                                    "v = self.beta * v + (1 - self.beta) * g")),
-    ("R3-momentum_steps_before_update", _edit(
+    ("R2-momentum_steps_before_update", _edit(
         "task_4_3",
         "            v = self.beta * v + g\n            self.state[i] = v\n"
         "            p -= self.lr * v\n",
         "            p -= self.lr * v\n            v = self.beta * v + g\n"
         "            self.state[i] = v\n")),
-    ("R4-nesterov_is_plain_momentum", _edit("task_4_3", "p -= self.lr * (g + self.beta * v)",
+    ("R3-nesterov_is_plain_momentum", _edit("task_4_3", "p -= self.lr * (g + self.beta * v)",
                                             "p -= self.lr * v")),
-    ("R4-nesterov_uses_old_velocity", _edit(
+    ("R3-nesterov_uses_old_velocity", _edit(
         "task_4_3",
         "            v = self.beta * self.state.get(i, np.zeros_like(p)) + g\n"
         "            self.state[i] = v\n"
@@ -178,7 +175,7 @@ WRONG["task_4_3"] = [
         "            old = self.state.get(i, np.zeros_like(p))\n"
         "            self.state[i] = self.beta * old + g\n"
         "            p -= self.lr * (g + self.beta * old)\n")),
-    ("R5-momentum_state_keyed_by_shape", _edit_class(
+    ("R4-momentum_state_keyed_by_shape", _edit_class(
         "task_4_3", "Momentum",
         "            v = self.state.get(i, np.zeros_like(p))\n"
         "            v = self.beta * v + g\n"
@@ -186,13 +183,13 @@ WRONG["task_4_3"] = [
         "            v = self.state.get(p.shape, np.zeros_like(p))\n"
         "            v = self.beta * v + g\n"
         "            self.state[p.shape] = v\n")),
-    ("R5-nesterov_state_keyed_by_shape", _edit_class(
+    ("R4-nesterov_state_keyed_by_shape", _edit_class(
         "task_4_3", "Nesterov",
         "            v = self.beta * self.state.get(i, np.zeros_like(p)) + g\n"
         "            self.state[i] = v\n",
         "            v = self.beta * self.state.get(p.shape, np.zeros_like(p)) + g\n"
         "            self.state[p.shape] = v\n")),
-    ("R6-momentum_state_in_a_module_dict", _edit(
+    ("R5-momentum_state_in_a_module_dict", _edit(
         "task_4_3",
         "class Momentum:",
         "_VELOCITIES = {}\n\n\nclass Momentum:",
@@ -202,12 +199,12 @@ WRONG["task_4_3"] = [
         "            v = _VELOCITIES.get(i, np.zeros_like(p))\n"
         "            v = self.beta * v + g\n"
         "            _VELOCITIES[i] = v\n")),
-    ("R6-nesterov_state_on_the_class", _edit_class(
+    ("R5-nesterov_state_on_the_class", _edit_class(
         "task_4_3", "Nesterov",
         "        self.state = {}  # per-parameter state, e.g. {index: velocity array}\n",
         "        self.state = Nesterov.shared  # per-parameter state\n")
      .replace("class Nesterov:", "class Nesterov:\n    shared = {}\n")),
-    ("R7-momentum_default_beta_0_99", _edit_class(
+    ("R6-momentum_default_beta_0_99", _edit_class(
         "task_4_3", "Momentum", "def __init__(self, lr, beta=0.9):",
         "def __init__(self, lr, beta=0.99):")),
 ]
@@ -221,15 +218,6 @@ RIGHT["task_4_3"] = [
         "            v = self.beta * self.state.get(id(p), np.zeros_like(p)) + g\n"
         "            self.state[id(p)] = v\n")),
     ("in_place_velocity_and_subclass", '''
-class SGD:
-    def __init__(self, lr):
-        self.lr = lr
-
-    def step(self, params, grads):
-        for p, g in zip(params, grads):
-            np.subtract(p, self.lr * g, out=p)
-
-
 class Momentum:
     def __init__(self, lr, beta=0.9):
         self.lr = lr
@@ -256,15 +244,6 @@ class Nesterov(Momentum):
             p -= self.lr * g + self.lr * self.beta * v
 '''),
     ("lazy_lists", '''
-class SGD:
-    def __init__(self, lr):
-        self.lr = lr
-
-    def step(self, params, grads):
-        for k in range(len(params)):
-            params[k][...] = params[k] - self.lr * grads[k]
-
-
 class Momentum:
     def __init__(self, lr, beta=0.9):
         self.lr = lr
@@ -1064,9 +1043,87 @@ def l2_penalty(model):
 '''),
 ]
 
-# ---------------------------------------------------------------- 4.12 true or false
+# ---------------------------------------------------------------- 4.12 AdamW
 
-_ANSWERS = [line for line in BASE["task_4_12"].splitlines() if line.startswith("tf_")]
+ADAMW_DECAY = "            p *= 1 - self.lr * self.weight_decay\n"
+
+WRONG["task_4_12"] = [
+    ("R1-decay_rebinds_p", _edit(
+        "task_4_12", ADAMW_DECAY, "            p = p * (1 - self.lr * self.weight_decay)\n")),
+    ("R2-decay_after_the_adam_step", _edit(
+        "task_4_12", ADAMW_DECAY, "",
+        "            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)\n",
+        "            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)\n" + ADAMW_DECAY)),
+    ("R2-decay_not_scaled_by_lr", _edit(
+        "task_4_12", ADAMW_DECAY, "            p *= 1 - self.weight_decay\n")),
+    ("R3-l2_added_to_the_gradient", _edit(
+        "task_4_12", ADAMW_DECAY, "            g = g + self.weight_decay * p\n")),
+    ("R3-decay_and_l2_both", _edit(
+        "task_4_12", ADAMW_DECAY, ADAMW_DECAY + "            g = g + self.weight_decay * p\n")),
+    ("R4-no_bias_correction", _edit(
+        "task_4_12", "            m_hat = m / (1 - self.beta1 ** self.t)\n"
+                     "            v_hat = v / (1 - self.beta2 ** self.t)\n",
+        "            m_hat, v_hat = m, v\n")),
+    ("R4-state_keyed_by_shape", _edit(
+        "task_4_12", "self.state.get(i, (np.zeros_like(p), np.zeros_like(p)))",
+        "self.state.get(p.shape, (np.zeros_like(p), np.zeros_like(p)))",
+        "self.state[i] = (m, v)", "self.state[p.shape] = (m, v)")),
+    ("R4-state_on_the_class", _edit(
+        "task_4_12", "        self.state = {}  # per-parameter state\n",
+        "        self.state = AdamW.shared\n",
+        "class AdamW:\n", "class AdamW:\n    shared = {}\n\n")),
+    ("R5-default_weight_decay_zero", _edit(
+        "task_4_12", "eps=1e-8, weight_decay=0.01):", "eps=1e-8, weight_decay=0.0):")),
+]
+
+RIGHT["task_4_12"] = [
+    ("torch_style_in_place", """
+class AdamW:
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.weight_decay = weight_decay
+        self.steps = 0
+        self.state = {}
+
+    def step(self, params, grads):
+        self.steps += 1
+        correction1 = 1 - self.beta1 ** self.steps
+        correction2 = 1 - self.beta2 ** self.steps
+        for i, (p, g) in enumerate(zip(params, grads)):
+            np.multiply(p, 1 - self.lr * self.weight_decay, out=p)
+            m, v = self.state.setdefault(i, (np.zeros_like(p), np.zeros_like(p)))
+            m += (1 - self.beta1) * (g - m)
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            denom = np.sqrt(v) / math.sqrt(correction2) + self.eps
+            p -= (self.lr / correction1) * m / denom
+"""),
+    ("decay_folded_into_one_update", """
+class AdamW:
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.t = 0
+        self.m, self.v = {}, {}
+
+    def step(self, params, grads):
+        self.t += 1
+        for k, (p, g) in enumerate(zip(params, grads)):
+            self.m[k] = self.beta1 * self.m.get(k, 0.0) + (1 - self.beta1) * g
+            self.v[k] = self.beta2 * self.v.get(k, 0.0) + (1 - self.beta2) * g ** 2
+            m_hat = self.m[k] / (1 - self.beta1 ** self.t)
+            v_hat = self.v[k] / (1 - self.beta2 ** self.t)
+            # the decay acts on the old p: p_new = p - lr * (wd * p + m_hat / (sqrt(v_hat) + eps))
+            p[...] = p - self.lr * (self.weight_decay * p + m_hat / (np.sqrt(v_hat) + self.eps))
+"""),
+]
+
+# ---------------------------------------------------------------- 4.13 true or false
+
+_ANSWERS = [line for line in BASE["task_4_13"].splitlines() if line.startswith("tf_")]
 
 
 def _flipped(index):
@@ -1076,10 +1133,10 @@ def _flipped(index):
     return "\n".join(lines) + "\n"
 
 
-WRONG["task_4_12"] = [(f"R{i + 1}-{_ANSWERS[i].split(' = ')[0]}_flipped", _flipped(i))
+WRONG["task_4_13"] = [(f"R{i + 1}-{_ANSWERS[i].split(' = ')[0]}_flipped", _flipped(i))
                       for i in range(len(_ANSWERS))]
 
-RIGHT["task_4_12"] = [
+RIGHT["task_4_13"] = [
     ("reordered", "\n".join(reversed(_ANSWERS)) + "\n"),
     ("with_comments", "\n".join(line + "  # decided" for line in _ANSWERS) + "\n"),
 ]

@@ -1,8 +1,9 @@
 """Assignment 4: optimizers, learning-rate schedules and regularization (the rubric).
 
-Twelve tasks, 70 points, and six written questions, 30 points. Each task lists the requirements its statement makes and the checks
-that enforce them. References, input makers and judges: ``reference.py`` (trusted). Probes,
-which run in the student's kernel and only call and observe: ``grader/probes/a4_optimizers.py``.
+Thirteen tasks, 70 points, and six written questions, 30 points. Each task lists the
+requirements its statement makes and the checks that enforce them. References, input makers and
+judges: ``reference.py`` (trusted). Probes, which run in the student's kernel and only call and
+observe: ``grader/probes/a4_optimizers.py``.
 """
 import numpy as np
 
@@ -85,24 +86,21 @@ def _side_by_side(classes, points, covers):
 
 
 task_3 = Task(
-    "task_4_3", "SGD, momentum and Nesterov from scratch",
+    "task_4_3", "Momentum and Nesterov from scratch",
     requirements={
         "R1": "`step` updates the given arrays in place (they may be non-contiguous views)",
-        "R2": "SGD: p <- p - lr g",
-        "R3": "Momentum: v <- beta v + g (no dampening, v starts at 0), p <- p - lr v",
-        "R4": "Nesterov: v <- beta v + g, p <- p - lr (g + beta v) with the new v",
-        "R5": "one state per parameter array (arrays of equal shape do not share it)",
-        "R6": "the state lives on the instance: two optimizer objects never share it",
-        "R7": "the constructors keep their signatures: beta defaults to 0.9",
+        "R2": "Momentum: v <- beta v + g (no dampening, v starts at 0), p <- p - lr v",
+        "R3": "Nesterov: v <- beta v + g, p <- p - lr (g + beta v) with the new v",
+        "R4": "one state per parameter array (arrays of equal shape do not share it)",
+        "R5": "the state lives on the instance: two optimizer objects never share it",
+        "R6": "the constructors keep their signatures: beta defaults to 0.9",
     },
     checks=[
-        _public_run("SGD", 1, ("R1", "R2")),
-        _hidden_run("SGD", 1, ("R1", "R2")),
-        _public_run("Momentum", 1, ("R1", "R3", "R7")),
-        _hidden_run("Momentum", 3, ("R1", "R3", "R5")),
-        _public_run("Nesterov", 1, ("R1", "R4", "R7")),
-        _hidden_run("Nesterov", 3, ("R1", "R4", "R5")),
-        _side_by_side(["Momentum", "Nesterov"], 1, ("R6",)),
+        _public_run("Momentum", 1, ("R1", "R2", "R6")),
+        _hidden_run("Momentum", 3, ("R1", "R2", "R4")),
+        _public_run("Nesterov", 1, ("R1", "R3", "R6")),
+        _hidden_run("Nesterov", 3, ("R1", "R3", "R4")),
+        _side_by_side(["Momentum", "Nesterov"], 1, ("R5",)),
     ])
 
 task_4 = Task(
@@ -155,14 +153,14 @@ task_5 = Task(
 
 # ------------------------------------------------------------------ Part 4: schedules
 
-def _schedule(func, ref, public_calls, public_label, hidden, covers):
+def _schedule(func, ref, public_calls, public_label, hidden, covers, hidden_points=1):
     reference = R.ref_call_each(ref)
     return [
         probe(public_label, P + "call_each", inputs={"func": func, "calls": public_calls},
-              ref=reference, points=1, public=True, verb="returned", covers=covers),
+              ref=reference, points=0.5, public=True, verb="returned", covers=covers),
         probe(f"`{func}` on hidden settings and steps (compared with torch's scheduler)",
-              P + "call_each", inputs=hidden, ref=reference, verify=R.verify_calls, points=1,
-              covers=covers),
+              P + "call_each", inputs=hidden, ref=reference, verify=R.verify_calls,
+              points=hidden_points, covers=covers),
     ]
 
 
@@ -188,7 +186,7 @@ task_6 = Task(
         *_schedule("cosine_decay", R.ref_cosine_decay,
                    [[[0.1, s, 100], {}] for s in (0, 25, 50, 100)],
                    "`cosine_decay(0.1, step, 100)` for step = 0, 25, 50, 100",
-                   R.cosine_inputs, ("R3",)),
+                   R.cosine_inputs, ("R3",), hidden_points=1.5),
     ])
 
 task_7 = Task(
@@ -348,7 +346,7 @@ def _penalty(func, covers_value):
         probe(f"`{func}` of the example Linear-Tanh-Linear model (value and gradients)",
               P + "penalty", inputs={"func": func, "layout": "mlp",
                                      "params": R.PENALTY_PUBLIC_PARAMS},
-              ref=R.ref_penalty_public, points=1, public=True, verb="returned",
+              ref=R.ref_penalty_public, points=0.5, public=True, verb="returned",
               covers=("R1", covers_value, "R4")),
         probe(f"`{func}` of a hidden model with convolution and norm layers (not a Sequential)",
               P + "penalty_value", inputs=R.penalty_inputs(func, "mixed"),
@@ -374,10 +372,36 @@ task_11 = Task(
     checks=[*_penalty("l1_penalty", "R2"), *_penalty("l2_penalty", "R3")])
 
 
-# ------------------------------------------------------------------ Part 7: concepts
+# ------------------------------------------------------------------ Part 6: AdamW
 
 task_12 = Task(
-    "task_4_12", "True or false",
+    "task_4_12", "AdamW: decoupled weight decay",
+    requirements={
+        "R1": "`step` updates the given arrays in place (they may be non-contiguous views)",
+        "R2": "each step first multiplies p by (1 - lr * weight_decay), then subtracts Adam's "
+              "step (the decay is scaled by lr and acts on p before the step, not after)",
+        "R3": "decoupled: m and v are built from the gradient g alone (weight_decay * p is "
+              "never added to g)",
+        "R4": "Adam's moments and bias correction as in Task 4.4 (t = the number of calls of "
+              "`step`), one state per parameter array, kept on the instance",
+        "R5": "the constructor keeps torch.optim.AdamW's defaults (beta1=0.9, beta2=0.999, "
+              "eps=1e-8, weight_decay=0.01)",
+    },
+    checks=[
+        _public_run("AdamW", 1, ("R1", "R2", "R3", "R4", "R5")),
+        _hidden_run("AdamW", 1.5, ("R1", "R2", "R3", "R4")),
+        probe("`AdamW` with a large weight decay and a parameter whose gradient is always 0",
+              P + "optimizer_trajectory", inputs=R.zero_gradient_inputs,
+              ref=R.ref_trajectory, verify=R.verify_zero_gradient, points=1,
+              covers=("R2", "R3")),
+        _side_by_side(["AdamW"], 0.5, ("R4",)),
+    ])
+
+
+# ------------------------------------------------------------------ Part 7: concepts
+
+task_13 = Task(
+    "task_4_13", "True or false",
     requirements={f"R{i}": f"`{name}` is {answer}"
                   for i, (name, answer) in enumerate(R.CONCEPTS.items(), start=1)},
     checks=[boolean(name, answer, points=0.5, covers=(f"R{i}",))
@@ -385,7 +409,7 @@ task_12 = Task(
 
 
 TASKS = [task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9, task_10,
-         task_11, task_12]
+         task_11, task_12, task_13]
 
 
 # ------------------------------------------------------------------ written questions
@@ -394,7 +418,7 @@ TASKS = [task_1, task_2, task_3, task_4, task_5, task_6, task_7, task_8, task_9,
 
 WRITTEN = [
     Written("answer_4_1", "Local minimum, step size and decay", rubric=[
-        (2, "With $\\eta = 0.1$ the short steps follow the downhill direction from $(3, 2)$ "
+        (1, "With $\\eta = 0.1$ the short steps follow the downhill direction from $(3, 2)$ "
             "into the basin of the local minimum, and the path stays there."),
         (1, "Their settings work because a larger first step crosses the ridge into the "
             "basin of the global minimum."),
@@ -407,7 +431,7 @@ WRITTEN = [
             "$\\eta\\, g / (|g| + \\varepsilon) \\approx \\eta\\, \\mathrm{sign}(g)$."),
         (1, "Its size does not depend on the size of $g$: every parameter moves by about "
             "$\\eta$."),
-        (2, "Without correction: $\\eta (1 - \\beta_1) / \\sqrt{1 - \\beta_2} \\approx "
+        (1, "Without correction: $\\eta (1 - \\beta_1) / \\sqrt{1 - \\beta_2} \\approx "
             "3.2\\, \\eta$, approaching the corrected size only slowly (over about a thousand "
             "steps)."),
     ]),
@@ -416,23 +440,32 @@ WRITTEN = [
             "overshoots across the narrow axis and creeps along the flat one; momentum "
             "averages the steps: the alternating parts cancel, the consistent ones add up."),
         (2, "(b) In the Rosenbrock valley the gradient points across the valley; SGD and "
-            "momentum need a small learning rate and crawl along the floor, while Adam and "
-            "RMSProp rescale each coordinate and follow the valley faster."),
+            "momentum need a small learning rate and crawl along the floor, while Adam "
+            "rescales each coordinate and, with its momentum, follows the valley to the "
+            "minimum."),
         (1, "(c) On flat parts SGD's steps are as tiny as the gradient; the adaptive methods "
             "divide by the recent gradient size and keep steps of about $\\eta$."),
-        (1, "AdaGrad's sum of squared gradients only grows, so its steps only shrink: it "
-            "slows down on long runs."),
     ]),
-    Written("answer_4_4", "What leaks from a scaler fitted on all points", rubric=[
-        (2, "Names what leaks: the minimum and maximum would include the test points, so the "
-            "test values (e.g. the height of the peak) set the scale of the training data."),
-        (1, "Why it matters: the test error becomes optimistic and no longer estimates the "
-            "error on new data, for which the scaler is fixed in advance."),
-        (1, "When it matters most: small data sets and rare extreme values; the rule is to "
-            "fit every fitted step on the training data only."),
+    Written("answer_4_4", "Schedules, plateaus and batch size", rubric=[
+        (2, "(a) The decaying schedules end lowest, consistent with the printed means; with "
+            "mini-batch noise a constant rate leaves the weights jumping around the minimum "
+            "by an amount that grows with the rate, so 0.1 stops improving and its result "
+            "depends on the seed, while 0.01 has little noise but is too slow; a schedule "
+            "gets the fast start and then the small noise."),
+        (1, "(b) ReduceLROnPlateau needs a monitored quantity (a validation loss) and "
+            "settings (patience, factor); it suits runs whose length or stalls are not known "
+            "in advance, where a planned schedule suits a fixed budget of epochs."),
+        (2, "(c) The gradient noise falls as 1/B (times (N - B)/(N - 1)); the linear-scaling "
+            "rule keeps lr / B fixed, and the runs with equal lr / B indeed have equal errors "
+            "per epoch with fewer steps; it stops at the stability limit (B = 256 with lr "
+            "0.4 diverges)."),
     ]),
-    Written("answer_4_5", "Reading the optimizer comparison", rubric=[
-        (2, "Says which optimizers reach a low test MSE in the budget and which do not, "
+    Written("answer_4_5", "Leaks, and reading the optimizer comparison", rubric=[
+        (2, "(a) Names what leaks: the minimum and maximum would include the test points, so "
+            "the test values (e.g. the height of the peak) set the scale of the training "
+            "data; the test error becomes optimistic, most of all for small data sets; every "
+            "fitted step is fitted on the training data only."),
+        (1, "(b) Says which optimizers reach a low test MSE in the budget and which do not, "
             "consistent with their own table."),
         (1, "Compares the spread between runs with the differences between optimizers: "
             "differences smaller than the spread mean nothing."),
@@ -442,14 +475,20 @@ WRITTEN = [
             "network fits the training points and errs between them (the steep flanks)."),
     ]),
     Written("answer_4_6", "Regularisation compared", rubric=[
-        (2, "Compares training, validation and test accuracy and the boundaries: the baseline "
-            "overfits (irregular boundary, a gap between training and test); says which "
-            "remedies help, consistent with their results."),
-        (2, "The early-stopped model's validation accuracy is optimistic because the stopping "
-            "epoch was chosen on the validation set; the test set, used for no decision, "
-            "gives the unbiased estimate."),
-        (1, "Explains how each helpful remedy acts (early stopping limits training, L1 and L2 "
-            "keep the weights small, dropout adds noise)."),
+        (2, "(a) Compares training, validation and test accuracy and the boundaries: the "
+            "baseline overfits (irregular boundary, a gap between training and test); says "
+            "which remedies help by more than the spread, consistent with the results, and "
+            "how they act (e.g. AdamW shrinks every weight alike, rotations add data)."),
+        (1, "(b) The early-stopped model's validation accuracy is optimistic because the "
+            "stopping epoch was chosen on the validation set; the test set, used for no "
+            "decision, gives the unbiased estimate."),
+        (1, "(c) The label depends only on the distance from the centre, which a rotation "
+            "keeps; a transformation that changes that distance (scaling, shifting) or moves "
+            "points across the rings would change labels."),
+        (2, "(d) Pre-training trains a network on a large related data set, fine-tuning "
+            "adapts it (a new output layer, a small learning rate, perhaps frozen early "
+            "layers) to the small one; the general features need not be learned from the "
+            "few examples, which helps when the tasks are related."),
     ]),
 ]
 

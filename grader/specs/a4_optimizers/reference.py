@@ -158,7 +158,7 @@ def verify_tuned(out, inputs, expected):
     return []
 
 
-# ------------------------------------------------------------------ Tasks 4.3, 4.4: optimizers
+# -------------------------------------------------------------- Tasks 4.3, 4.4, 4.12: optimizers
 
 DEFAULT_HYPER = {
     "SGD": {},
@@ -167,6 +167,7 @@ DEFAULT_HYPER = {
     "AdaGrad": {"eps": 1e-10},
     "RMSProp": {"alpha": 0.99, "eps": 1e-8},
     "Adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "AdamW": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},
 }
 
 
@@ -204,7 +205,9 @@ def ref_run_optimizer(name: str, hyper: dict, p0, a, c, b, steps: int) -> np.nda
                 alpha = hyper["alpha"]
                 s["sq"] = alpha * s.get("sq", 0.0) + (1 - alpha) * g * g
                 p -= lr * g / (np.sqrt(s["sq"]) + hyper["eps"])
-            elif name == "Adam":
+            elif name in ("Adam", "AdamW"):
+                if name == "AdamW":       # decoupled: shrink p, leave the moments to g
+                    p *= 1 - lr * hyper["weight_decay"]
                 b1, b2 = hyper["beta1"], hyper["beta2"]
                 s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
                 s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
@@ -229,7 +232,8 @@ PUBLIC_PROBLEM = {
 
 # Public checks pass only the learning rate: the constructors' defaults must be torch's.
 PUBLIC_HYPER = {"SGD": {"lr": 0.05}, "Momentum": {"lr": 0.05}, "Nesterov": {"lr": 0.05},
-                "AdaGrad": {"lr": 0.1}, "RMSProp": {"lr": 0.01}, "Adam": {"lr": 0.05}}
+                "AdaGrad": {"lr": 0.1}, "RMSProp": {"lr": 0.01}, "Adam": {"lr": 0.05},
+                "AdamW": {"lr": 0.05}}
 
 
 def random_problem(rng, steps=30):
@@ -244,7 +248,8 @@ def random_problem(rng, steps=30):
 
 
 def random_hyper(name, rng):
-    """Hidden hyper-parameters; large eps values make where eps goes visible."""
+    """Hidden hyper-parameters; large eps values make where eps goes visible, large weight
+    decays where the decay goes (before or after Adam's step, scaled by lr or not)."""
     lr = float(rng.uniform(0.02, 0.15))
     eps = float(10 ** rng.uniform(-2.5, -1))
     return {"SGD": {"lr": lr},
@@ -253,7 +258,10 @@ def random_hyper(name, rng):
             "AdaGrad": {"lr": lr, "eps": eps},
             "RMSProp": {"lr": lr, "alpha": float(rng.uniform(0.8, 0.95)), "eps": eps},
             "Adam": {"lr": lr, "beta1": float(rng.uniform(0.7, 0.9)),
-                     "beta2": float(rng.uniform(0.9, 0.99)), "eps": eps}}[name]
+                     "beta2": float(rng.uniform(0.9, 0.99)), "eps": eps},
+            "AdamW": {"lr": lr, "beta1": float(rng.uniform(0.7, 0.9)),
+                      "beta2": float(rng.uniform(0.9, 0.99)), "eps": eps,
+                      "weight_decay": float(rng.uniform(0.3, 1.0))}}[name]
 
 
 def ref_trajectory(cls, hyper, problem):
@@ -295,6 +303,34 @@ def _trajectory_problems(actual, expected, p0, who):
 def verify_trajectory(out, inputs, expected):
     return _trajectory_problems(out.get("trajectory"), expected["trajectory"],
                                 inputs["problem"]["p0"], f"`{inputs['cls']}`")
+
+
+def zero_gradient_inputs(rng):
+    """AdamW with a large weight decay on a hidden problem whose second parameter has gradient
+    0 at every step: decoupled decay shrinks it by (1 - lr * weight_decay) per step and moves
+    it in no other way; an L2 term in the gradient would give it Adam's full-size steps."""
+    problem = random_problem(rng, steps=20)
+    problem["a"][1] = np.zeros((2, 2))
+    problem["b"][1] = np.zeros((2, 2))
+    return {"cls": "AdamW", "hyper": {**random_hyper("AdamW", rng),
+                                      "weight_decay": float(rng.uniform(0.5, 1.0))},
+            "problem": problem}
+
+
+def verify_zero_gradient(out, inputs, expected):
+    """The parameter without gradient first (the decoupling), then the whole trajectory."""
+    actual, want = _array(out.get("trajectory")), expected["trajectory"]
+    if actual is not None and actual.shape == want.shape:
+        sizes = np.cumsum([np.size(p) for p in inputs["problem"]["p0"]])
+        still = slice(sizes[0], sizes[1])
+        if not _close(actual[:, still], want[:, still], 1e-6, 1e-8) and not np.array_equal(
+                actual[:, still], np.broadcast_to(np.ravel(inputs["problem"]["p0"][1]),
+                                                  actual[:, still].shape)):
+            return ["`AdamW`: parameter 1 has gradient 0 at every step, so decoupled weight "
+                    "decay must shrink it by the factor (1 - lr * weight_decay) per step and "
+                    "move it in no other way (an L2 term weight_decay * p added to the gradient "
+                    "would give it Adam's steps)"]
+    return verify_trajectory(out, inputs, expected)
 
 
 def side_by_side_inputs(classes):
@@ -1076,17 +1112,17 @@ def verify_penalty_gradients(out, inputs, expected):
     return []
 
 
-# ------------------------------------------------------------------ Task 4.12: concepts
+# ------------------------------------------------------------------ Task 4.13: concepts
 
 CONCEPTS = {
     "tf_adam_bias_early": True,
     "tf_adagrad_only_shrinks": True,
     "tf_adam_l2_equals_decay": False,
-    "tf_large_lr_nan": True,
+    "tf_batch_noise_halves": True,
     "tf_sgd_l2_equals_decay": True,
     "tf_momentum_same_range": False,
     "tf_rmsprop_forgets": True,
     "tf_early_stop_on_test": False,
     "tf_dropout_in_eval": False,
-    "tf_scaler_on_all_leaks": True,
+    "tf_plateau_fixed_epochs": False,
 }

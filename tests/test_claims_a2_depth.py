@@ -189,6 +189,10 @@ def test_sanity_check_numbers_in_the_prose_and_the_model_answer(notebook, run):
     agrees_mean_sd(stated(notebook, answer, r"Ours starts at ${} \pm {}$"), standardised[:, 0])
     (spread,) = stated(notebook, answer, "(standard deviation about {})")
     agrees(spread, standardised[:, 1].mean())
+    ln_c, same_spread, estimate = stated(notebook, answer, r"(${} + {}^2/2 \approx {}$)")
+    agrees(ln_c, math.log(10))
+    assert same_spread == spread
+    agrees(estimate, math.log(10) + float(spread) ** 2 / 2)
     agrees_mean_sd(stated(notebook, answer, r"the first loss is ${} \pm {}$"), raw[:, 0])
     assert standardised[:, 0].min() > math.log(10) and raw[:, 0].min() > 2 * math.log(10)
     (parameters,) = stated(notebook, answer, "A network with about {} parameters")

@@ -41,6 +41,20 @@ ANSWERS = {
                       "are just logistic regression. The ReLU makes the boundary non-linear. "
                       "The deeper net has a lower training loss but the same test accuracy. "
                       "I would rerun every model with several seeds and compare the spread.",
+        "answer_2_5": "(a) With no knowledge every class gets $1/10$, so the loss is "
+                      "$-\\ln(1/10) = \\ln 10 \\approx 2.3$. Ours is 2.65 because the "
+                      "logits are random, not 0. With raw pixels the logits are huge and the "
+                      "loss is about 12, so something is wrong with the input scale.\n\n"
+                      "(b) The network has far more parameters than 20 examples need, so it "
+                      "must memorise them; if not, the backward pass or the learning rate is "
+                      "wrong. It also memorises shuffled labels, so it does not test the data.",
+        "answer_2_6": "(a) Dividing by $1-p$ keeps the expected activation the same, so at "
+                      "test time nothing changes. In training mode the predictions are random "
+                      "and worse (0.94 instead of 0.98).\n\n(b) In training mode batch norm "
+                      "uses the statistics of the test batch, so with small batches they are "
+                      "noisy, and with one digit per batch the network cannot tell them apart. "
+                      "Running statistics fix that.\n\n(c) Batch norm makes the inputs of "
+                      "the ReLU small again.",
         "answer_3_1": "$\\sigma'(z) = \\frac{e^{-z}}{(1+e^{-z})^2} = \\sigma(z) "
                       "\\frac{e^{-z}}{1+e^{-z}} = \\sigma(z)(1-\\sigma(z))$. With "
                       "$p = \\sigma(z)$, $p(1-p) = \\frac14 - (p - \\frac12)^2 \\le \\frac14$, "

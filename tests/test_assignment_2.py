@@ -371,6 +371,74 @@ def test_known_accuracy_findings_lose_points(solution):
         assert any(label in r.label for r in results if not r.passed), (name, _why(results))
 
 
+# ---------------------------------------------------------------- the chain-rule explorer
+
+class FakeWidgets:
+    """Stands in for ipywidgets: records the sliders and the interact call, and calls the
+    function once with the sliders' values, as interact does."""
+
+    def __init__(self):
+        self.sliders, self.interacted = {}, []
+
+    def FloatSlider(self, **options):
+        self.sliders[options["description"]] = options
+        return options
+
+    def interact(self, function, **sliders):
+        self.interacted.append(sorted(sliders))
+        function(**{name: slider["value"] for name, slider in sliders.items()})
+
+
+def _run_explorer(monkeypatch, capsys, widgets, small):
+    """The imports cell and Part 3's explorer cell, with ``widgets`` as the ipywidgets module
+    (None: not installed) and quick mode on or off; returns the namespace and the output."""
+    import sys
+    import types
+    import matplotlib
+    import matplotlib.pyplot as plt
+    matplotlib.use("agg")
+    if widgets is not None:
+        module = types.ModuleType("ipywidgets")
+        module.FloatSlider, module.interact = widgets.FloatSlider, widgets.interact
+        widgets = module
+    monkeypatch.setitem(sys.modules, "ipywidgets", widgets)
+    monkeypatch.setenv("NNCOURSE_SMALL", "1" if small else "0")
+    nb = nbformat.read(SOLUTION, as_version=4)
+    namespace = {"__name__": "__main__"}
+    exec(next(c.source for c in nb.cells if "imports" in _tags(c)), namespace)
+    exec(next(c.source for c in nb.cells if c.id == "a2-3b"), namespace)
+    plt.close("all")
+    return namespace, capsys.readouterr().out
+
+
+def test_explorer_shows_sliders_where_widgets_exist_and_a_table_elsewhere(monkeypatch, capsys):
+    fake = FakeWidgets()
+    namespace, out = _run_explorer(monkeypatch, capsys, fake, small=False)
+    start = namespace["DIAMOND_START"]
+    assert fake.interacted == [sorted(start)]
+    assert {name: (s["value"], s["min"], s["max"]) for name, s in fake.sliders.items()} == \
+        {name: (value, -3.0, 3.0) for name, value in start.items()}
+    assert "dL/dw, the sum" in out
+    for widgets, small in ((None, False), (FakeWidgets(), True)):   # no widgets; a test run
+        _, out = _run_explorer(monkeypatch, capsys, widgets, small)
+        assert "dL/dw, the sum" in out and (widgets is None or not widgets.interacted)
+
+
+def test_explorer_paths_add_up_to_the_gradient(monkeypatch, capsys):
+    """The two printed paths are the chain rule's: their sum is the finite-difference slope,
+    at the start and at random weights."""
+    namespace, _ = _run_explorer(monkeypatch, capsys, None, small=True)
+    rng = np.random.default_rng(0)
+    for weights in [namespace["DIAMOND_START"]] + [
+            dict(zip("wabcd", rng.uniform(-3, 3, size=5))) for _ in range(5)]:
+        namespace["explore"](**weights)
+        out = capsys.readouterr().out
+        paths = [float(v) for v in re.findall(r"through h\d: .* = ([+-]\d+\.\d+)", out)]
+        total, slope = map(float, re.search(r"the sum:\s+(\S+)\s+\(finite differences: (\S+)\)",
+                                            out).groups())
+        assert len(paths) == 2 and abs(sum(paths) - total) <= 1e-4 and abs(total - slope) <= 1e-4
+
+
 # ---------------------------------------------------------------- running the notebooks
 
 def test_solution_notebook_runs_top_to_bottom(tmp_path):
@@ -450,8 +518,14 @@ def test_sandboxed_attacks_earn_nothing(grader, tmp_path):
     nbformat.write(nb, path)
     result = assignment_kit.graded(grader, path, 2)
     points = {tag: task["points"] for tag, task in result["tasks"].items()}
-    assert points == {**{t: SPEC.task(t).points for t in TAGS}, "task_2_6": 0.0,
-                      "task_2_7": 0.0, "task_2_8": 0.5}, points
+    attacked = {"task_2_6": 0.0, "task_2_7": 0.0, "task_2_8": 0.5}
+    assert {tag: points[tag] for tag in attacked} == attacked, points
+    # The tasks before the attacks keep their marks. The later ones run in the same kernel,
+    # after the attack patched NumPy's mean and comparisons: their own code may compute
+    # wrong numbers there (the student's loss), but the verdicts are made outside the kernel.
+    before = TAGS[:TAGS.index("task_2_6")]
+    assert all(points[tag] == SPEC.task(tag).points for tag in before), points
+    assert all(points[tag] <= SPEC.task(tag).points for tag in TAGS), points
 
 
 def test_variants_start_from_the_base_cells():

@@ -6,6 +6,8 @@ grader/specs/a2_backprop/reference.py.
 ``ScriptedLayer`` returns arrays taken from the check's inputs, ``SpyNet`` looks its
 predictions up in a table of the inputs. Both record every call, and the grader replays the
 record. There is no working layer, network or loss in this module to be found and borrowed.
+``Dropout`` and ``BatchNorm`` need no collaborators: their probes build the student's layer,
+set its mode and attributes from the inputs, call it and copy what it holds afterwards.
 """
 import numpy as np
 
@@ -201,3 +203,79 @@ def fit_seeds(ns, x, y, tables, epochs, lr, mb_size, seeds):
     """The network's calls in one run of ``fit`` (without test data) per seed."""
     return {"logs": [_spy_fit(ns, x, y, tables, epochs, lr, mb_size, None, None, seed)[1]
                      for seed in seeds]}
+
+
+# ------------------------------------------------------------------ task 2.9
+
+def logits_unchanged(ns, z, y, zb, yb):
+    """The arguments of ``log_softmax(z)``, ``softmax_cross_entropy(z, y)`` and
+    ``bce_with_logits(zb, yb)`` after the calls (none may change them in place)."""
+    ns["log_softmax"](z)
+    ns["softmax_cross_entropy"](z, y)
+    ns["bce_with_logits"](zb, yb)
+    return {"z after": z, "y after": y, "zb after": zb, "yb after": yb}
+
+
+# ------------------------------------------------------------------ task 2.10
+
+def dropout_masks(ns, p, seeds, x, dy):
+    """For each seed a new ``Dropout(p, np.random.default_rng(seed))`` in training mode:
+    forward(x), backward(x, dy), then forward(x) once more."""
+    runs = []
+    for seed in seeds:
+        layer = ns["Dropout"](p, np.random.default_rng(seed))
+        first = layer.forward(x)
+        dx = layer.backward(x, dy)
+        runs.append({"first": first, "dx": dx, "second": layer.forward(x)})
+    return {"runs": runs}
+
+
+def dropout_modes(ns, p, seed, x, dy, lr):
+    """``Dropout(p, rng)``: forward(x) in training mode, then, with ``training`` set to False,
+    forward(x), backward(x, dy) and step(lr)."""
+    layer = ns["Dropout"](p, np.random.default_rng(seed))
+    train = layer.forward(x)
+    layer.training = False
+    y = layer.forward(x)
+    dx = layer.backward(x, dy)
+    layer.step(lr)
+    return {"train": train, "y": y, "dx": dx}
+
+
+# ------------------------------------------------------------------ task 2.11
+
+def _attributes(layer, names):
+    """Copies of the attributes ``names`` (a missing one raises the AttributeError)."""
+    return {name: np.copy(getattr(layer, name)) for name in names}
+
+
+def batchnorm_script(ns, n, kwargs, state, script, lr):
+    """``BatchNorm(n, **kwargs)`` with the attributes ``state`` set; for each (training, x,
+    dy) of ``script``, in that mode: forward(x) and backward(x, dy), with the attributes after
+    each; then step(lr) and gamma and beta after it."""
+    names = ("gamma", "beta", "running_mean", "running_var")
+    layer = ns["BatchNorm"](n, **kwargs)
+    for name, value in state.items():
+        setattr(layer, name, np.copy(value))
+    records = []
+    for training, x, dy in script:
+        layer.training = training
+        y = layer.forward(x)
+        after_forward = _attributes(layer, names)
+        dx = layer.backward(x, dy)
+        record = {"y": y, "dx": dx, "after forward": after_forward,
+                  "after backward": _attributes(layer, names)}
+        record.update(_attributes(layer, ("dgamma", "dbeta")))
+        records.append(record)
+    layer.step(lr)
+    return {"records": records, "after step": _attributes(layer, ("gamma", "beta"))}
+
+
+def batchnorm_once(ns, n, x):
+    """``BatchNorm(n)`` with its defaults: forward(x) in training mode, and the parameters and
+    running statistics after it."""
+    layer = ns["BatchNorm"](n)
+    y = layer.forward(x)
+    record = _attributes(layer, ("gamma", "beta", "running_mean", "running_var"))
+    record.update(y=y)
+    return record

@@ -227,10 +227,91 @@ def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
 """
 
 BASE["task_2_9"] = """
+def log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_cross_entropy(z, y):
+    n = len(z)
+    logp = log_softmax(z)
+    loss = -logp[np.arange(n), y].mean()
+    dz = np.exp(logp)
+    dz[np.arange(n), y] -= 1
+    return loss, dz / n
+
+
+def bce_with_logits(z, y):
+    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    s = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+    return loss.mean(), (s - y) / z.size
+"""
+
+BASE["task_2_10"] = """
+class Dropout:
+    def __init__(self, p, rng):
+        self.p = p
+        self.rng = rng
+        self.training = True
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        self.mask = (self.rng.random(x.shape) >= self.p) / (1 - self.p)
+        return x * self.mask
+
+    def backward(self, x, dy):
+        if not self.training:
+            return dy
+        return dy * self.mask
+
+    def step(self, lr):
+        pass
+"""
+
+BASE["task_2_11"] = """
+class BatchNorm:
+    def __init__(self, n, momentum=0.1, eps=1e-5):
+        self.gamma, self.beta = np.ones(n), np.zeros(n)
+        self.running_mean, self.running_var = np.zeros(n), np.ones(n)
+        self.momentum, self.eps = momentum, eps
+        self.training = True
+
+    def forward(self, x):
+        if self.training:
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            n, m = len(x), self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mean
+            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        return self.gamma * (x - mean) / np.sqrt(var + self.eps) + self.beta
+
+    def backward(self, x, dy):
+        if self.training:
+            mean, var = x.mean(axis=0), x.var(axis=0)
+        else:
+            mean, var = self.running_mean, self.running_var
+        std = np.sqrt(var + self.eps)
+        x_hat = (x - mean) / std
+        self.dgamma = (dy * x_hat).sum(axis=0)
+        self.dbeta = dy.sum(axis=0)
+        if not self.training:
+            return dy * self.gamma / std
+        return self.gamma / std * (dy - dy.mean(axis=0) - x_hat * (dy * x_hat).mean(axis=0))
+
+    def step(self, lr):
+        self.gamma = self.gamma - lr * self.dgamma
+        self.beta = self.beta - lr * self.dbeta
+"""
+
+BASE["task_2_12"] = """
 tf_zero_init = False
 tf_linear_stack = False
 tf_minibatch = True
 tf_smaller_eps = False
+tf_paths_cancel = False
+tf_bn_single = True
 """
 
 
@@ -561,15 +642,174 @@ def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
             '        history.update(test_loss=[], test_acc=[])\n')),
     ],
     "task_2_9": [
-        ("R2-zero_init_true", _edit("task_2_9", "tf_zero_init = False", "tf_zero_init = True")),
+        ("R2-log_softmax_naive", _edit("task_2_9",
+                                       "    shifted = z - z.max(axis=1, keepdims=True)\n"
+                                       "    return shifted - np.log(np.exp(shifted).sum(axis=1, "
+                                       "keepdims=True))",
+                                       "    return np.log(np.exp(z) / np.exp(z).sum(axis=1, "
+                                       "keepdims=True))")),
+        ("R10-shifts_z_in_place", _edit("task_2_9",
+                                        "    shifted = z - z.max(axis=1, keepdims=True)\n",
+                                        "    z -= z.max(axis=1, keepdims=True)\n"
+                                        "    shifted = z\n")),
+        ("R1-normalised_over_the_batch", _edit("task_2_9",
+                                               "    shifted = z - z.max(axis=1, keepdims=True)\n"
+                                               "    return shifted - np.log(np.exp(shifted).sum("
+                                               "axis=1, keepdims=True))",
+                                               "    shifted = z - z.max(axis=0, keepdims=True)\n"
+                                               "    return shifted - np.log(np.exp(shifted).sum("
+                                               "axis=0, keepdims=True))")),
+        ("R1-forgets_the_log_sum_exp", _edit("task_2_9",
+                                             "    return shifted - np.log(np.exp(shifted).sum("
+                                             "axis=1, keepdims=True))",
+                                             "    return shifted")),
+        ("R2-shift_by_the_mean", _edit("task_2_9", "shifted = z - z.max(axis=1, keepdims=True)",
+                                       "shifted = z - z.mean(axis=1, keepdims=True)")),
+        ("R3-returns_the_loss_only", _edit("task_2_9", "    return loss, dz / n\n",
+                                           "    return loss\n")),
+        ("R3-returns_dz_then_loss", _edit("task_2_9", "    return loss, dz / n\n",
+                                          "    return dz / n, loss\n")),
+        ("R4-loss_summed", _edit("task_2_9", "loss = -logp[np.arange(n), y].mean()",
+                                 "loss = -logp[np.arange(n), y].sum()")),
+        ("R4-wrong_indexing", _edit("task_2_9", "loss = -logp[np.arange(n), y].mean()",
+                                    "loss = -logp[:, y].mean()")),
+        ("R5-dz_not_divided", _edit("task_2_9", "    return loss, dz / n\n",
+                                    "    return loss, dz\n")),
+        ("R5-dz_without_onehot", _edit("task_2_9", "    dz[np.arange(n), y] -= 1\n", "")),
+        ("R5-dz_sign", _edit("task_2_9", "    return loss, dz / n\n", "    return loss, -dz / n\n")),
+        ("R6-softmax_not_stable", _edit(
+            "task_2_9", "    logp = log_softmax(z)\n    loss = -logp[np.arange(n), y].mean()\n"
+                        "    dz = np.exp(logp)\n",
+            "    e = np.exp(z)\n    p = e / e.sum(axis=1, keepdims=True)\n"
+            "    loss = -np.log(p[np.arange(n), y]).mean()\n    dz = p.copy()\n")),
+        ("R7-bce_summed", _edit("task_2_9", "return loss.mean(), (s - y) / z.size",
+                                "return loss.sum(), (s - y)")),
+        ("R7-bce_with_y_and_1_minus_y_swapped", _edit(
+            "task_2_9", "loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))",
+            "loss = np.maximum(z, 0) - z * (1 - y) + np.log1p(np.exp(-np.abs(z)))",
+            "return loss.mean(), (s - y) / z.size", "return loss.mean(), (s - 1 + y) / z.size")),
+        ("R8-dz_per_row", _edit("task_2_9", "return loss.mean(), (s - y) / z.size",
+                                "return loss.mean(), (s - y) / len(z)")),
+        ("R8-dz_through_the_bce", _edit("task_2_9", "return loss.mean(), (s - y) / z.size",
+                                        "return loss.mean(), (s - y) / (s * (1 - s)) / z.size")),
+        ("R9-clipped_probabilities", _edit(
+            "task_2_9", "    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))\n",
+            "    p = np.clip(1 / (1 + np.exp(-z)), 1e-12, 1 - 1e-12)\n"
+            "    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p))\n")),
+        ("R9-log_of_sigmoid", _edit(
+            "task_2_9", "    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))\n",
+            "    p = 1 / (1 + np.exp(-z))\n"
+            "    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p))\n")),
+        ("R9-softplus_overflows", _edit(
+            "task_2_9", "np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))",
+            "np.log1p(np.exp(z)) - z * y")),
+    ],
+    "task_2_10": [
+        ("R2-not_inverted", _edit("task_2_10", "(self.rng.random(x.shape) >= self.p) / (1 - self.p)",
+                                  "(self.rng.random(x.shape) >= self.p) * 1.0")),
+        ("R5-drops_in_eval_mode", _edit("task_2_10", "        if not self.training:\n"
+                                                     "            return x\n", "")),
+        ("R1-keeps_with_probability_p", _edit("task_2_10", "self.rng.random(x.shape) >= self.p",
+                                              "self.rng.random(x.shape) < self.p")),
+        ("R1-one_mask_per_sample", _edit("task_2_10", "self.rng.random(x.shape) >= self.p",
+                                         "self.rng.random((x.shape[0], 1)) >= self.p")),
+        ("R2-divided_by_p", _edit("task_2_10", "/ (1 - self.p)", "/ self.p")),
+        ("R3-global_generator", _edit("task_2_10", "self.rng.random(x.shape)",
+                                      "np.random.random(x.shape)")),
+        ("R3-one_mask_for_every_call", _edit(
+            "task_2_10", "        self.mask = (self.rng.random(x.shape) >= self.p) / (1 - self.p)\n",
+            "        if not hasattr(self, 'mask'):\n"
+            "            self.mask = (self.rng.random(x.shape) >= self.p) / (1 - self.p)\n")),
+        ("R4-backward_draws_a_new_mask", _edit(
+            "task_2_10", "        return dy * self.mask\n",
+            "        return dy * (self.rng.random(x.shape) >= self.p) / (1 - self.p)\n")),
+        ("R4-backward_not_scaled", _edit("task_2_10", "        return dy * self.mask\n",
+                                         "        return dy * (self.mask > 0)\n")),
+        ("R5-eval_scales_by_keep_probability", _edit("task_2_10",
+                                                     "            return x\n",
+                                                     "            return x * (1 - self.p)\n")),
+        ("R5-eval_backward_uses_the_mask", _edit("task_2_10",
+                                                 "        if not self.training:\n"
+                                                 "            return dy\n", "")),
+    ],
+    "task_2_11": [
+        ("R2-running_var_biased", _edit("task_2_11", "m * var * n / (n - 1)", "m * var")),
+        ("R4-backward_ignores_the_batch_statistics", _edit(
+            "task_2_11", "        return self.gamma / std * (dy - dy.mean(axis=0) - x_hat * (dy * x_hat)"
+                         ".mean(axis=0))\n",
+            "        return dy * self.gamma / std\n")),
+        ("R1-eps_outside_the_root", _edit("task_2_11",
+                                          "/ np.sqrt(var + self.eps) + self.beta",
+                                          "/ (np.sqrt(var) + self.eps) + self.beta")),
+        ("R1-unbiased_variance", _edit("task_2_11", "mean, var = x.mean(axis=0), x.var(axis=0)\n"
+                                                    "            n, m",
+                                       "mean, var = x.mean(axis=0), x.var(axis=0, ddof=1)\n"
+                                       "            n, m",
+                                       "m * var * n / (n - 1)", "m * var")),
+        ("R1-gamma_and_beta_swapped", _edit("task_2_11",
+                                            "return self.gamma * (x - mean) / np.sqrt(var + self.eps) "
+                                            "+ self.beta",
+                                            "return self.beta * (x - mean) / np.sqrt(var + self.eps) "
+                                            "+ self.gamma")),
+        ("R2-momentum_on_the_old_value", _edit(
+            "task_2_11",
+            "            self.running_mean = (1 - m) * self.running_mean + m * mean\n"
+            "            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)\n",
+            "            self.running_mean = m * self.running_mean + (1 - m) * mean\n"
+            "            self.running_var = m * self.running_var + (1 - m) * var * n / (n - 1)\n")),
+        ("R2-running_statistics_not_updated", _edit(
+            "task_2_11",
+            "            self.running_mean = (1 - m) * self.running_mean + m * mean\n"
+            "            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)\n",
+            "")),
+        ("R3-eval_uses_batch_statistics", _edit(
+            "task_2_11",
+            "        else:\n            mean, var = self.running_mean, self.running_var\n"
+            "        return self.gamma",
+            "        else:\n            mean, var = x.mean(axis=0), x.var(axis=0)\n"
+            "        return self.gamma")),
+        ("R3-eval_updates_running_statistics", _edit(
+            "task_2_11",
+            "        else:\n            mean, var = self.running_mean, self.running_var\n"
+            "        return self.gamma",
+            "        else:\n            mean, var = self.running_mean, self.running_var\n"
+            "            self.running_mean = 0.9 * self.running_mean + 0.1 * x.mean(axis=0)\n"
+            "        return self.gamma")),
+        ("R4-backward_forgets_the_variance_path", _edit(
+            "task_2_11", "(dy - dy.mean(axis=0) - x_hat * (dy * x_hat).mean(axis=0))",
+            "(dy - dy.mean(axis=0))")),
+        ("R5-dgamma_without_x_hat", _edit("task_2_11", "self.dgamma = (dy * x_hat).sum(axis=0)",
+                                          "self.dgamma = dy.sum(axis=0)")),
+        ("R5-gradients_averaged", _edit("task_2_11", "self.dgamma = (dy * x_hat).sum(axis=0)",
+                                        "self.dgamma = (dy * x_hat).mean(axis=0)",
+                                        "self.dbeta = dy.sum(axis=0)",
+                                        "self.dbeta = dy.mean(axis=0)")),
+        ("R6-eval_backward_uses_the_training_formula", _edit(
+            "task_2_11", "        if not self.training:\n            return dy * self.gamma / std\n",
+            "        if not self.training:\n"
+            "            return self.gamma / std * (dy - dy.mean(axis=0))\n")),
+        ("R6-eval_backward_without_gamma", _edit("task_2_11", "return dy * self.gamma / std",
+                                                 "return dy / std")),
+        ("R7-gradient_ascent_step", _edit("task_2_11", "self.gamma = self.gamma - lr * self.dgamma",
+                                          "self.gamma = self.gamma + lr * self.dgamma")),
+        ("R7-backward_steps", _edit(
+            "task_2_11", "        self.dbeta = dy.sum(axis=0)\n",
+            "        self.dbeta = dy.sum(axis=0)\n        self.beta = self.beta - 0.1 * self.dbeta\n")),
+    ],
+    "task_2_12": [
+        ("R2-zero_init_true", _edit("task_2_12", "tf_zero_init = False", "tf_zero_init = True")),
         ("R1-strings_not_booleans", "tf_zero_init = 'False'\ntf_linear_stack = 'False'\n"
-                                    "tf_minibatch = 'True'\ntf_smaller_eps = 'False'\n"),
-        ("R1-one_unanswered", _edit("task_2_9", "tf_minibatch = True", "tf_minibatch = None")),
-        ("R3-linear_stack_true", _edit("task_2_9", "tf_linear_stack = False",
+                                    "tf_minibatch = 'True'\ntf_smaller_eps = 'False'\n"
+                                    "tf_paths_cancel = 'False'\ntf_bn_single = 'True'\n"),
+        ("R1-one_unanswered", _edit("task_2_12", "tf_minibatch = True", "tf_minibatch = None")),
+        ("R3-linear_stack_true", _edit("task_2_12", "tf_linear_stack = False",
                                        "tf_linear_stack = True")),
-        ("R4-minibatch_false", _edit("task_2_9", "tf_minibatch = True", "tf_minibatch = False")),
-        ("R5-smaller_eps_true", _edit("task_2_9", "tf_smaller_eps = False",
+        ("R4-minibatch_false", _edit("task_2_12", "tf_minibatch = True", "tf_minibatch = False")),
+        ("R5-smaller_eps_true", _edit("task_2_12", "tf_smaller_eps = False",
                                       "tf_smaller_eps = True")),
+        ("R6-paths_cancel_true", _edit("task_2_12", "tf_paths_cancel = False",
+                                       "tf_paths_cancel = True")),
+        ("R7-bn_single_false", _edit("task_2_12", "tf_bn_single = True", "tf_bn_single = False")),
     ],
 }
 
@@ -1035,12 +1275,191 @@ def fit(net, x, y, epochs, lr, mb_size, x_test=None, y_test=None, seed=0):
     ],
     "task_2_9": [
         ("base", BASE["task_2_9"]),
+        ("logsumexp_by_hand_and_one_hot", """
+def log_softmax(z):
+    top = np.max(z, axis=-1)[:, None]
+    return z - (top + np.log(np.sum(np.exp(z - top), axis=-1))[:, None])
+
+
+def softmax_cross_entropy(z, y):
+    n, c = z.shape
+    onehot = np.eye(c)[y]
+    logp = log_softmax(z)
+    loss = float(-(onehot * logp).sum() / n)
+    return loss, (np.exp(logp) - onehot) / n
+
+
+def bce_with_logits(z, y):
+    # log(1 + e^z) - z y, written so that exp never overflows
+    softplus = np.logaddexp(0.0, z)
+    sig = np.exp(z - softplus)
+    return float(np.mean(softplus - z * y)), (sig - y) / np.size(z)
+"""),
+        ("loops_and_stable_sigmoid", """
+def log_softmax(z):
+    out = np.empty_like(z, dtype=float)
+    for n in range(z.shape[0]):
+        row = z[n] - np.max(z[n])
+        out[n] = row - np.log(np.sum(np.exp(row)))
+    return out
+
+
+def softmax_cross_entropy(z, y):
+    p = np.exp(log_softmax(z))
+    losses = [-np.log(p[n, y[n]]) if p[n, y[n]] > 0 else -log_softmax(z)[n, y[n]]
+              for n in range(len(y))]
+    dz = p.copy()
+    for n in range(len(y)):
+        dz[n, y[n]] -= 1.0
+    return np.float64(np.mean(losses)), dz / len(y)
+
+
+def sigmoid_stable(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def bce_with_logits(z, y):
+    log_p = -np.logaddexp(0, -z)            # log sigmoid(z)
+    log_q = -np.logaddexp(0, z)             # log (1 - sigmoid(z))
+    loss = -(y * log_p + (1 - y) * log_q)
+    return np.array(loss.mean()), (sigmoid_stable(z) - y) / z.size
+"""),
+    ],
+    "task_2_10": [
+        ("base", BASE["task_2_10"]),
+        ("binomial_mask_and_stored_keep", """
+class Dropout:
+    def __init__(self, p, rng):
+        self.p = p
+        self.rng = rng
+        self.training = True
+
+    def forward(self, x):
+        if self.training:
+            self.keep = self.rng.binomial(1, 1 - self.p, size=x.shape).astype(bool)
+            return np.where(self.keep, x / (1 - self.p), 0.0)
+        return x.copy()
+
+    def backward(self, x, dy):
+        if self.training:
+            return np.where(self.keep, dy / (1 - self.p), 0.0)
+        return dy.copy()
+
+    def step(self, lr):
+        pass
+"""),
+        ("uniform_draws", """
+class Dropout:
+    def __init__(self, p, rng):
+        self.p = p
+        self.rng = rng
+        self.training = True
+
+    def forward(self, x):
+        scale = 1.0
+        mask = np.ones_like(x)
+        if self.training:
+            mask = (self.rng.uniform(0, 1, size=x.shape) > self.p).astype(float)
+            scale = 1 / (1 - self.p)
+        self.mask, self.scale = mask, scale
+        return x * mask * scale
+
+    def backward(self, x, dy):
+        return dy * self.mask * self.scale if self.training else dy
+
+    def step(self, lr):
+        pass
+"""),
+    ],
+    "task_2_11": [
+        ("base", BASE["task_2_11"]),
+        ("cached_forward_and_long_backward", """
+class BatchNorm:
+    def __init__(self, n, momentum=0.1, eps=1e-5):
+        self.gamma, self.beta = np.ones(n), np.zeros(n)
+        self.running_mean, self.running_var = np.zeros(n), np.ones(n)
+        self.momentum, self.eps = momentum, eps
+        self.training = True
+
+    def forward(self, x):
+        if self.training:
+            mu = np.mean(x, axis=0)
+            var = np.mean((x - mu) ** 2, axis=0)
+            n = x.shape[0]
+            self.running_mean *= 1 - self.momentum
+            self.running_mean += self.momentum * mu
+            self.running_var *= 1 - self.momentum
+            self.running_var += self.momentum * var * n / (n - 1)
+        else:
+            mu, var = self.running_mean, self.running_var
+        self.cache = (x, mu, var)
+        return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
+
+    def backward(self, x, dy):
+        x, mu, var = self.cache
+        n = x.shape[0]
+        inv = 1 / np.sqrt(var + self.eps)
+        x_hat = (x - mu) * inv
+        self.dgamma = np.sum(dy * x_hat, axis=0)
+        self.dbeta = np.sum(dy, axis=0)
+        dx_hat = dy * self.gamma
+        if not self.training:
+            return dx_hat * inv
+        # the long way: through x directly, through the variance and through the mean
+        dvar = np.sum(dx_hat * (x - mu), axis=0) * -0.5 * inv ** 3
+        dmu = np.sum(-dx_hat * inv, axis=0) + dvar * np.mean(-2 * (x - mu), axis=0)
+        return dx_hat * inv + dvar * 2 * (x - mu) / n + dmu / n
+
+    def step(self, lr):
+        self.gamma -= lr * self.dgamma
+        self.beta -= lr * self.dbeta
+"""),
+        ("statistics_helper", """
+class BatchNorm:
+    def __init__(self, n, momentum=0.1, eps=1e-5):
+        self.gamma, self.beta = np.ones(n), np.zeros(n)
+        self.running_mean, self.running_var = np.zeros(n), np.ones(n)
+        self.momentum, self.eps = momentum, eps
+        self.training = True
+
+    def _stats(self, x):
+        if self.training:
+            return x.mean(0), x.var(0)
+        return self.running_mean, self.running_var
+
+    def forward(self, x):
+        mean, var = self._stats(x)
+        if self.training:
+            n, m = x.shape[0], self.momentum
+            self.running_mean = self.running_mean + m * (mean - self.running_mean)
+            self.running_var = self.running_var + m * (x.var(0, ddof=1) - self.running_var)
+        return (x - mean) / np.sqrt(var + self.eps) * self.gamma + self.beta
+
+    def backward(self, x, dy):
+        mean, var = self._stats(x)
+        x_hat = (x - mean) / np.sqrt(var + self.eps)
+        self.dgamma, self.dbeta = np.einsum("ij,ij->j", dy, x_hat), dy.sum(0)
+        g = dy * self.gamma / np.sqrt(var + self.eps)
+        if self.training:
+            g = g - g.mean(0) - x_hat * (g * x_hat).mean(0)
+        return g
+
+    def step(self, lr):
+        self.gamma = self.gamma - lr * self.dgamma
+        self.beta = self.beta - lr * self.dbeta
+"""),
+    ],
+    "task_2_12": [
+        ("base", BASE["task_2_12"]),
         ("numpy_bools_and_comments", """
 # zero init: symmetric units and no gradient through the ReLU
 tf_zero_init = bool(0)
 tf_linear_stack = np.bool_(False)
 tf_minibatch = 1 == 1
 tf_smaller_eps = not True
+tf_paths_cancel = False   # a maximum is possible too
+tf_bn_single = True
 """),
     ],
 }

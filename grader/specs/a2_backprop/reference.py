@@ -6,7 +6,8 @@ observations; judges (``judge_*``, used as ``verify``) read what a probe returne
 is wrong in words the student can act on, never with an expected value or the size of an
 error. Where a check judges behaviour (``Net`` with scripted layers, ``fit`` with a spy
 network), the judge replays the recorded calls and recomputes every number the statement
-defines.
+defines. The references of Tasks 2.9 and 2.11 are PyTorch's own functions, ``nn.BatchNorm1d``
+and autograd (float64), imported here only, on the trusted side.
 """
 import math
 
@@ -881,6 +882,365 @@ FIT_PUBLIC, FIT_PUBLIC_HISTORY = _fit_public()
 
 
 # ------------------------------------------------------------------ task 2.9
+# The references are torch's own functions and autograd (float64), so the statement's
+# formulas are checked against what PyTorch computes.
+
+def _torch():
+    import torch
+    return torch
+
+
+def _tensor(array, grad=False):
+    torch = _torch()
+    return torch.tensor(np.asarray(array, dtype=float), dtype=torch.float64, requires_grad=grad)
+
+
+def ref_log_softmax(z: np.ndarray) -> np.ndarray:
+    """torch.log_softmax over the classes (axis 1) of an (N, C) batch of logits."""
+    return _torch().log_softmax(_tensor(z), dim=1).numpy()
+
+
+def ref_softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple:
+    """(loss, dz): torch's cross_entropy (mean over the batch) of logits z (N, C) and integer
+    labels y (N,), and its gradient w.r.t. z by autograd."""
+    torch = _torch()
+    zt = _tensor(z, grad=True)
+    loss = torch.nn.functional.cross_entropy(zt, torch.as_tensor(np.asarray(y, dtype=np.int64)))
+    loss.backward()
+    return float(loss.detach()), zt.grad.numpy()
+
+
+def ref_bce_with_logits(z: np.ndarray, y: np.ndarray) -> tuple:
+    """(loss, dz): torch's binary_cross_entropy_with_logits (the mean over all entries, what
+    nn.BCEWithLogitsLoss() computes) and its gradient w.r.t. z by autograd."""
+    torch = _torch()
+    zt = _tensor(z, grad=True)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(zt, _tensor(y))
+    loss.backward()
+    return float(loss.detach()), zt.grad.numpy()
+
+
+def logits_and_labels(n, c, scale=3.0):
+    """Arguments ``(z, y)`` for a hidden call: normal logits (n, c) and labels of 0..c-1."""
+    return lambda rng: (rng.normal(size=(n, c)) * scale, rng.integers(0, c, size=n))
+
+
+# Logits far beyond what exp can take (exp(710) overflows): only a stable form stays finite.
+BIG_LOGITS = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0],
+                       [0.5, 1000.0, 999.0], [-800.0, -805.0, -790.0]])
+BIG_LABELS = np.array([1, 2, 2, 0])
+
+
+def bce_logit_args(rng):
+    """Arguments ``(z, y)``: logits (3, 4) and targets in [0, 1], hard and soft."""
+    z = rng.normal(size=(3, 4)) * 4
+    y = (rng.random(size=(3, 4)) < 0.5).astype(float)
+    y[1] = rng.uniform(0, 1, size=4)
+    return (z, y)
+
+
+# y_hat = sigmoid(z) is 0 or 1 in float64 for |z| > 37: a clipped BCE gives -log(1e-12) = 27.6
+# where the loss is 40 or 800, and log(sigmoid(z)) overflows to inf.
+BIG_BCE = (np.array([-800.0, 800.0, -40.0, 40.0, 0.0, 3.0, -1000.0, 1000.0]),
+           np.array([1.0, 0.0, 1.0, 1.0, 0.5, 0.0, 0.0, 1.0]))
+
+
+def _loss_and_dz(value, name):
+    """``(loss, dz)`` as returned, or a problem."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None, None, [f"`{name}` should return a pair (loss, dz); it returned "
+                            f"{describe(value)}"]
+    loss = plain_scalar(value[0])
+    if type(loss) not in (int, float):
+        return None, None, [f"the loss from `{name}` should be a number; it is "
+                            f"{describe(value[0])}"]
+    return loss, value[1], []
+
+
+def judge_pair(name, part):
+    """A judge of the loss (``part`` "loss") or the gradient ("dz") of a (loss, dz) pair."""
+    def verify(out, inputs, expected):
+        loss, dz, found = _loss_and_dz(out.get("value"), name)
+        if found:
+            return found
+        want_loss, want_dz = expected["value"]
+        if part == "loss":
+            if not math.isfinite(loss):
+                return [f"the loss from `{name}` is nan or inf where it is finite: compute it "
+                        "in a stable form"]
+            return _wrong(loss, want_loss, f"the loss from `{name}`")
+        found = _wrong(dz, want_dz, f"dz from `{name}`")
+        if found and isinstance(dz, np.ndarray) and dz.shape == want_dz.shape \
+                and not np.all(np.isfinite(dz)):
+            return [f"dz from `{name}` has nan or inf entries: compute it in a stable form"]
+        return found
+    return verify
+
+
+def judge_pairs(name):
+    """A judge of both the loss and dz of a (loss, dz) pair."""
+    loss, dz = judge_pair(name, "loss"), judge_pair(name, "dz")
+    return lambda out, inputs, expected: loss(out, inputs, expected) or dz(out, inputs, expected)
+
+
+def judge_log_softmax_big(out, inputs, expected):
+    value = out.get("value")
+    if isinstance(value, np.ndarray) and value.shape == expected["value"].shape \
+            and not np.all(np.isfinite(value)):
+        return ["`log_softmax` returned nan or inf for large logits: subtract each row's "
+                "maximum before exp (it cancels)"]
+    return _wrong(value, expected["value"], "`log_softmax` for large logits")
+
+
+def logits_unchanged_inputs(rng):
+    z, y = logits_and_labels(5, 4)(rng)
+    zb, yb = bce_logit_args(rng)
+    return {"z": z, "y": y, "zb": zb, "yb": yb}
+
+
+def judge_logits_unchanged(out, inputs, expected):
+    changed = [name for name in ("z", "y", "zb", "yb")
+               if _wrong(out.get(f"{name} after"), inputs[name], name)]
+    if changed:
+        return ["a function of this task changed its input arrays in place: compute new arrays "
+                "(shifted = z - z.max(...), not z -= ...) and leave the arguments as they were"]
+    return []
+
+
+# ------------------------------------------------------------------ task 2.10
+
+def dropout_mask_inputs(p):
+    """Inputs of ``dropout_masks``: x (50, 40) without zeros, dy, and the seeds s, s, s + 1.
+    (Small on purpose: 2000 entries pin the fraction dropped to within 0.07, and the reports
+    stay small; a large report is a long window for a student's thread that floods.)"""
+    def inputs(rng):
+        x = rng.normal(size=(50, 40))
+        x[x == 0] = 1.0
+        seed = int(rng.integers(1000))
+        return {"p": p, "seeds": [seed, seed, seed + 1], "x": x, "dy": rng.normal(size=x.shape)}
+    return inputs
+
+
+def _dropout_runs(out, inputs):
+    """The three runs of ``dropout_masks``, each with arrays shaped like x, or a problem."""
+    runs, shape = out.get("runs"), inputs["x"].shape
+    if not isinstance(runs, list) or len(runs) != 3:
+        return None, ["the results of `Dropout` could not be read"]
+    for run in runs:
+        for key, what in (("first", "forward"), ("second", "forward"), ("dx", "backward")):
+            value = run.get(key) if isinstance(run, dict) else None
+            if not isinstance(value, np.ndarray) or value.shape != shape:
+                return None, [f"`Dropout.{what}` on an array of shape {shape} should return an "
+                              f"array of that shape; it returned {describe(value)}"]
+    return runs, []
+
+
+def judge_dropout_fraction(out, inputs, expected):
+    """Each entry zeroed with probability p, independently: the fraction zeroed is p within
+    6 standard deviations, and no row of 50 entries is all zeroed or all kept."""
+    runs, found = _dropout_runs(out, inputs)
+    if found:
+        return found
+    p, dropped = inputs["p"], runs[0]["first"] == 0
+    if abs(dropped.mean() - p) > 6 * math.sqrt(p * (1 - p) / dropped.size):
+        return [f"`Dropout({p}, rng)` in training mode should zero each entry with probability "
+                "p (keep it with probability 1 - p); it zeroed a different fraction"]
+    if np.mean(dropped.all(axis=1) | ~dropped.any(axis=1)) > 0.05:
+        return ["`Dropout` should draw the mask entry by entry (one random number per entry of "
+                "x), not per row"]
+    return []
+
+
+def judge_dropout_scale(out, inputs, expected):
+    runs, found = _dropout_runs(out, inputs)
+    if found:
+        return found
+    x, y = inputs["x"], runs[0]["first"]
+    kept = y != 0
+    if not kept.any() or not np.allclose(y[kept], x[kept] / (1 - inputs["p"]), rtol=1e-9, atol=0):
+        return ["the entries that `Dropout` keeps in training mode should be divided by 1 - p "
+                "(inverted dropout), so that the expected output is x"]
+    return []
+
+
+def judge_dropout_rng(out, inputs, expected):
+    runs, found = _dropout_runs(out, inputs)
+    if found:
+        return found
+    masks = [run["first"] != 0 for run in runs]
+    if not np.array_equal(masks[0], masks[1]):
+        return ["two `Dropout` layers made with generators of the same seed dropped different "
+                "entries: draw the mask from the generator `rng` given to the constructor "
+                "(self.rng), not from np.random"]
+    if np.array_equal(masks[0], masks[2]):
+        return ["two `Dropout` layers made with generators of different seeds dropped the same "
+                "entries: draw the mask from the generator `rng` given to the constructor"]
+    if np.array_equal(masks[0], runs[0]["second"] != 0):
+        return ["two forward calls of `Dropout` in training mode dropped the same entries: "
+                "draw a new mask in every call"]
+    return []
+
+
+def judge_dropout_backward(out, inputs, expected):
+    """dx = dy * (what forward multiplied x by): the derivative of the last forward."""
+    runs, found = _dropout_runs(out, inputs)
+    if found:
+        return found
+    x, dy, y, dx = inputs["x"], inputs["dy"], runs[0]["first"], runs[0]["dx"]
+    if not np.allclose(dx, dy * (y / x), rtol=1e-9, atol=1e-12):
+        return ["`Dropout.backward` in training mode should return dy times the mask of the "
+                "last forward call, divided by 1 - p (the derivative of that forward)"]
+    return []
+
+
+def dropout_mode_inputs(p):
+    def inputs(rng):
+        return {"p": p, "seed": int(rng.integers(1000)), "x": rng.normal(size=(6, 5)),
+                "dy": rng.normal(size=(6, 5)), "lr": 0.1}
+    return inputs
+
+
+def judge_dropout_eval(out, inputs, expected):
+    """In eval mode, after a forward in training mode: forward returns x, backward dy."""
+    return (_wrong(out.get("y"), inputs["x"], "`Dropout.forward` in eval mode")
+            + _wrong(out.get("dx"), inputs["dy"], "`Dropout.backward` in eval mode")) and [
+        "in eval mode (training False) `Dropout.forward` should return x and `backward` dy, "
+        "unchanged"]
+
+
+# ------------------------------------------------------------------ task 2.11
+
+BN_ATTRIBUTES = ("gamma", "beta", "running_mean", "running_var")
+
+
+def ref_batchnorm_script(n, kwargs, state, script, lr):
+    """What ``batchnorm_script`` must observe, from torch.nn.BatchNorm1d (float64) with the
+    same momentum, eps, parameters and running statistics: for each (training, x, dy) of the
+    script the output, the running statistics after forward, dx, dgamma and dbeta by
+    autograd; then gamma and beta after one step of lr with the last gradients."""
+    torch = _torch()
+    bn = torch.nn.BatchNorm1d(n, momentum=kwargs.get("momentum", 0.1),
+                              eps=kwargs.get("eps", 1e-5), dtype=torch.float64)
+    names = {"gamma": bn.weight, "beta": bn.bias, "running_mean": bn.running_mean,
+             "running_var": bn.running_var}
+    with torch.no_grad():
+        for name, value in state.items():
+            names[name].copy_(_tensor(value))
+    records = []
+    for training, x, dy in script:
+        bn.train(training)
+        bn.zero_grad()
+        xt = _tensor(x, grad=True)
+        y = bn(xt)
+        stats = {name: names[name].detach().numpy().copy() for name in BN_ATTRIBUTES}
+        y.backward(_tensor(dy))
+        records.append({"y": y.detach().numpy(), "dx": xt.grad.numpy(),
+                        "dgamma": bn.weight.grad.numpy().copy(),
+                        "dbeta": bn.bias.grad.numpy().copy(), "after forward": stats})
+    last = records[-1]
+    gamma = bn.weight.detach().numpy() - lr * last["dgamma"]
+    beta = bn.bias.detach().numpy() - lr * last["dbeta"]
+    return {"records": records, "after step": {"gamma": gamma, "beta": beta}}
+
+
+def batchnorm_inputs(modes, kwargs=None, state=True, n=4, batch=6):
+    """Inputs of ``batchnorm_script``: one (training, x, dy) per mode, features of different
+    means and scales, one of them almost constant (where eps matters), and with ``state`` a
+    non-trivial gamma, beta and running statistics."""
+    def inputs(rng):
+        script = []
+        for training in modes:
+            x = rng.normal(size=(batch, n)) * rng.uniform(0.5, 3, size=n) + rng.normal(size=n)
+            x[:, -1] = 0.7 + rng.normal(size=batch) * 2e-3       # variance near eps
+            script.append((bool(training), x, rng.normal(size=(batch, n))))
+        given = {"gamma": rng.uniform(0.5, 2, size=n), "beta": rng.normal(size=n),
+                 "running_mean": rng.normal(size=n), "running_var": rng.uniform(0.5, 2, size=n)}
+        return {"n": n, "kwargs": dict(kwargs or {}), "state": given if state else {},
+                "script": script, "lr": 0.2}
+    return inputs
+
+
+def _bn_records(out, inputs):
+    records = out.get("records")
+    if not isinstance(records, list) or len(records) != len(inputs["script"]):
+        return None, ["the results of `BatchNorm` could not be read"]
+    return records, []
+
+
+MODE = {True: "training mode", False: "eval mode"}
+
+
+def judge_batchnorm(*keys):
+    """A judge of the entries ``keys`` ("y", "dx", "dgamma", "dbeta", "after forward") of
+    every step of the script."""
+    what = {"y": "the output of `BatchNorm.forward` in {mode}",
+            "dx": "dx from `BatchNorm.backward` in {mode}",
+            "dgamma": "`self.dgamma` after backward in {mode}",
+            "dbeta": "`self.dbeta` after backward in {mode}"}
+
+    def verify(out, inputs, expected):
+        records, found = _bn_records(out, inputs)
+        if found:
+            return found
+        expected = ref_batchnorm_script(**inputs)      # torch, here: never sent to the kernel
+        for i, (record, want, (training, _, _)) in enumerate(
+                zip(records, expected["records"], inputs["script"])):
+            mode = MODE[training] + (f" (call {i + 1})" if len(records) > 1 else "")
+            for key in keys:
+                value = record.get(key) if isinstance(record, dict) else None
+                if key == "after forward":
+                    for name in ("running_mean", "running_var"):
+                        found += _wrong(value.get(name) if isinstance(value, dict) else None,
+                                        want[key][name], f"`self.{name}` after forward in {mode}")
+                else:
+                    found += problems(value, want[key], what[key].format(mode=mode),
+                                      verb="is", reveal=False)
+            if found:
+                return found
+        return found
+    return verify
+
+
+def judge_batchnorm_step(out, inputs, expected):
+    """backward changes nothing; step(lr) moves gamma and beta against their gradients."""
+    records, found = _bn_records(out, inputs)
+    if found:
+        return found
+    for record in records:
+        before, after = record.get("after forward"), record.get("after backward")
+        if not (isinstance(before, dict) and isinstance(after, dict)):
+            return ["the results of `BatchNorm` could not be read"]
+        changed = [name for name in BN_ATTRIBUTES
+                   if _wrong(after.get(name), before.get(name), name)]
+        if changed:
+            return [f"`BatchNorm.backward` changed {' and '.join(changed)}: backward only stores "
+                    "dgamma and dbeta (step updates gamma and beta)"]
+    step = out.get("after step")
+    if not isinstance(step, dict):
+        return ["the results of `BatchNorm.step` could not be read"]
+    # the step is judged with the student's own gradients, so a wrong backward costs nothing here
+    last = records[-1]
+    for name, grad in (("gamma", "dgamma"), ("beta", "dbeta")):
+        if not isinstance(last.get(grad), np.ndarray):
+            return [f"`self.{grad}` after backward is {describe(last.get(grad))}, expected an "
+                    "array"]
+        want = last["after backward"][name] - inputs["lr"] * last[grad]
+        found += _wrong(step.get(name), want, f"`self.{name}` after step(lr)")
+    return found
+
+
+def _batchnorm_public():
+    """``BatchNorm(3)`` with its defaults, one forward in training mode on a batch of four."""
+    x = np.array([[1.0, 2.0, 0.0], [3.0, 2.0, 1.0], [5.0, 8.0, 0.0], [3.0, 4.0, -1.0]])
+    record = ref_batchnorm_script(3, {}, {}, [(True, x, np.zeros_like(x))], 0.0)["records"][0]
+    y = np.where(np.abs(record["y"]) < 1e-12, 0.0, record["y"])    # no -1e-16 in the message
+    return {"n": 3, "x": x}, dict(record["after forward"], y=y)
+
+
+BN_PUBLIC, BN_PUBLIC_EXPECTED = _batchnorm_public()
+
+
+# ------------------------------------------------------------------ task 2.12
 
 TRUE_FALSE = {"tf_zero_init": False, "tf_linear_stack": False, "tf_minibatch": True,
-              "tf_smaller_eps": False}
+              "tf_smaller_eps": False, "tf_paths_cancel": False, "tf_bn_single": True}

@@ -44,7 +44,6 @@ first (``CostQueue``), so that the last ones to finish are short.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -62,7 +61,7 @@ from .constants import NOTEBOOKS, PARTIAL_SANDBOX
 from .pool import LOST_TWICE, SIGNALS, LocalPool, WorkerLost, file_hash, job_grade
 from .result import Status, Student, SubmissionResult
 from .sandbox import Limits, full_isolation_available
-from .specs import available
+from .specs import available, fingerprint
 
 NAME_FLAG = "file name does not match"
 
@@ -163,19 +162,6 @@ class StopSignals:
 
 
 # ---------------------------------------------------------------- results
-
-def fingerprint(numbers, notebooks):
-    """Changes whenever a spec, its probes or a template changes, so stale results are
-    regraded."""
-    from .specs import spec_files
-    digest = hashlib.sha256()
-    for number in sorted(numbers):
-        for path in spec_files(number):
-            digest.update(path.read_bytes())
-        for template in sorted(Path(notebooks).glob(f"Assignment_{number}_*.ipynb")):
-            digest.update(template.read_bytes())
-    return digest.hexdigest()[:16]
-
 
 def previous_result(item, out_dir, stamp):
     """The item's earlier result if a rerun may keep it: final (graded, or rejected for the

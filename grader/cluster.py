@@ -497,8 +497,7 @@ class GraderPlugin(_plugin_base()):
 
     def _check(self) -> str | None:
         """Why this worker must not grade for this run (one line), or None."""
-        from .batch import fingerprint
-        from .specs import available
+        from .specs import available, fingerprint
         missing = [n for n in self.numbers if n not in available()]
         if missing:
             return (f"no spec for assignment {', '.join(map(str, missing))} on this worker: "

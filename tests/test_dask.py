@@ -212,7 +212,7 @@ def test_a_running_cluster_with_a_worker_of_another_version_is_refused(tmp_path,
 
 
 def test_a_worker_with_other_specs_or_templates_refuses_to_grade(tmp_path, toy_templates):
-    from grader.batch import fingerprint
+    from grader.specs import fingerprint
     from grader.cluster import GraderPlugin
 
     class Worker:    # what the plugin uses of a dask Worker

@@ -1,6 +1,12 @@
-"""Helpers shared by the four assignment test modules."""
-import shutil
+"""Helpers shared by the assignment test modules (tests/test_assignment_<N>.py and the shared
+tests/test_assignments.py)."""
+import copy
+import functools
+import os
 import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def graded(grader, *args, **kwargs):
@@ -9,34 +15,37 @@ def graded(grader, *args, **kwargs):
 
 
 
-def sandboxed_grader(spec, templates):
-    """Yield a real sandboxed grader for ``spec`` with its templates in ``templates``."""
-    from grader.grade import Grader
-    grader = Grader(specs={spec.number: spec}, notebooks=templates)
-    try:
-        yield grader
-    finally:
-        grader.close()
+def release_student_notebook(spec, folder):
+    """Release the student notebook of ``spec`` from its solution into ``folder``: its path."""
+    import nbformat
+    from grader import release
+    solution = REPO / "solutions" / spec.solution_name
+    student = release.student_version(release.read_solution(solution), name=solution.name)
+    path = Path(folder) / spec.template_name
+    nbformat.write(student, path)
+    return path
 
 
-def assert_solution_100_blank_0(grader, number, solution, student, tmp_path):
-    """The solution notebook scores 100 in the sandbox; the released student notebook 0."""
-    submitted = tmp_path / f"Assignment_{number}_AdaLovelace_12345678.ipynb"
-    shutil.copy(solution, submitted)
+def execute_notebook(nb, data, cwd):
+    """Run ``nb`` in place, in quick mode with its data in ``data`` and ``cwd`` as working folder,
+    errors recorded in the outputs: the seconds it took."""
+    from nbclient import NotebookClient
+    env = {"NNCOURSE_SMALL": "1", "NNCOURSE_DATA": str(data),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           "MPLBACKEND": "agg"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     started = time.perf_counter()
-    result = graded(grader, submitted, number)
-    seconds = time.perf_counter() - started
-    problems = {tag: [m for c in t["checks"] for m in c.get("messages", [])]
-                for tag, t in result["tasks"].items() if t["points"] < t["max"]}
-    # every automatic point; the written answers wait for a marker
-    assert result["total"] == grader.specs[number].code_points, problems
-    print(f"sandboxed grading of the solution: {seconds:.2f} s")
-
-    blank = tmp_path / f"Assignment_{number}_GraceHopper_87654321.ipynb"
-    shutil.copy(student, blank)
-    result = graded(grader, blank, number)
-    assert result["status"] == "graded"
-    assert result["total"] == 0
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return time.perf_counter() - started
 
 
 def tags(cell):
@@ -65,11 +74,40 @@ def why(results):
     return [m for r in results for m in (r["messages"] if isinstance(r, dict) else r.messages)]
 
 
-def assert_blank_scores_zero_in_process(spec, path):
-    """Every task of the released student notebook at ``path`` scores 0 (no sandbox)."""
-    import nbformat
-    from grader.testing import grade_in_process
-    imports, tasks = notebook_parts(nbformat.read(path, as_version=4))
-    assert list(tasks) == [t.tag for t in spec.tasks]
-    graded = grade_in_process(spec, imports, tasks)
-    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(tasks, 0.0)
+@functools.lru_cache(maxsize=None)
+def material(number, tag, index):
+    """A check's inputs and expected values, computed once per test session (as the grader
+    computes them once per process)."""
+    from grader.specs import load_spec
+    spec = load_spec(number)
+    return spec.task(tag).checks[index].materialize(spec.check_seed(tag, index))
+
+
+def grade_cached(spec, imports, sources):
+    """grader.testing.grade_in_process (every task of ``sources``, in the spec's order, each in a
+    fresh namespace after the imports cell) with each check's references computed once per
+    session: ``{tag: (points, results, cell report)}``."""
+    from grader.checks import judge_report, score_task
+    from grader.kernel_runtime import resolve, run_probe, run_source
+    from grader.testing import CELL_FILE
+    graded = {}
+    for task in spec.tasks:
+        if task.tag not in sources:
+            continue
+        namespace = {"__name__": "__main__"}
+        run_source(imports, "<imports>", namespace)
+        cell = run_source(sources[task.tag], CELL_FILE, namespace)
+        results = []
+        for index, check in enumerate(task.checks):
+            inputs, expected = material(spec.number, task.tag, index)
+            report = run_probe(resolve(check.probe), copy.deepcopy(check.kernel_inputs(inputs)),
+                               namespace, CELL_FILE)
+            results.append(judge_report(check, report, inputs, expected))
+        graded[task.tag] = (score_task(task, results), results, cell)
+    return graded
+
+
+def grade_one_cached(spec, imports, tag, source):
+    """One task graded by :func:`grade_cached`: (points, max, results, cell report)."""
+    points, results, cell = grade_cached(spec, imports, {tag: source})[tag]
+    return points, spec.task(tag).points, results, cell

@@ -37,3 +37,39 @@ def toy_file(tmp_path):
     def make(sources=None, name="Assignment_9_AdaLovelace_12345678.ipynb", **metadata):
         return toy.write(tmp_path / name, sources or {}, **metadata)
     return make
+
+
+@pytest.fixture(scope="session")
+def released_notebook(tmp_path_factory):
+    """``released_notebook(number)``: (folder, path) of assignment ``number``'s student notebook,
+    released from its solution once per session (the folder holds only that notebook)."""
+    import assignment_kit
+    from grader.specs import load_spec
+    made = {}
+
+    def get(number):
+        if number not in made:
+            folder = tmp_path_factory.mktemp(f"released_a{number}")
+            made[number] = folder, assignment_kit.release_student_notebook(load_spec(number),
+                                                                           folder)
+        return made[number]
+    return get
+
+
+@pytest.fixture(scope="session")
+def sandboxed(released_notebook):
+    """``sandboxed(number)``: a real sandboxed grader for assignment ``number`` with its released
+    template, started once per session (a grader starts a zygote: seconds) and shared by the
+    assignment's own test module and tests/test_assignments.py; closed at the session's end."""
+    from grader.specs import load_spec
+    graders = {}
+
+    def get(number):
+        if number not in graders:
+            from grader.grade import Grader
+            graders[number] = Grader(specs={number: load_spec(number)},
+                                     notebooks=released_notebook(number)[0])
+        return graders[number]
+    yield get
+    for grader in graders.values():
+        grader.close()

@@ -1,11 +1,9 @@
 """Assignment 4 (optimizers): the spec, its references, the requirement table, the mistake
 variants, the trust findings, the notebooks."""
 import copy
-import dataclasses
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import nbformat
@@ -18,7 +16,7 @@ from grader.testing import grade_in_process
 from grader.specs.a4_optimizers import SPEC
 from grader.specs.a4_optimizers import reference as R
 from grader.wire import to_plain
-from variants.a4_optimizers import RIGHT, WRONG
+from variants.a4_optimizers import WRONG
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / SPEC.solution_name
@@ -26,11 +24,6 @@ TAGS = [task.tag for task in SPEC.tasks]
 REQUIREMENT = re.compile(r"(R\d+)-[a-z0-9_.+-]+")
 
 _tags = assignment_kit.tags
-
-
-def graded(grader, *args, **kwargs):
-    """The grader's result as the dict its result file holds."""
-    return grader.grade(*args, **kwargs).to_dict()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -55,11 +48,7 @@ def solution():
 
 
 def _grade_one(imports, tag, source):
-    """One task graded in process: (points, max, check results, cell report)."""
-    task = SPEC.task(tag)
-    points, results, cell = grade_in_process(dataclasses.replace(SPEC, tasks=[task]), imports,
-                                             {tag: source})[tag]
-    return points, task.points, results, cell
+    return assignment_kit.grade_one(SPEC, imports, tag, source)
 
 
 def _why(results):
@@ -67,58 +56,6 @@ def _why(results):
 
 
 # ---------------------------------------------------------------- the spec and the notebook
-
-def test_spec_totals_100_and_matches_the_notebook(solution):
-    nb, _, tasks = solution
-    assert SPEC.points == 100
-    assert list(tasks) == TAGS
-    assert nb.metadata["nncourse"]["assignment"] == 4
-    assert nb.metadata["nncourse"]["topic"] == SPEC.topic == "Optimizers"
-    assert all(task.points > 0 for task in SPEC.tasks)
-    for tag, source in tasks.items():
-        points = SPEC.task(tag).points
-        assert source.startswith(f"# Task 4.{tag.split('_')[2]} ({points:g} points):"), tag
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert _tags(code[0]) == ["imports"] and _tags(code[1]) == ["selfcheck"]
-    assert code[1].source == "from grader.selfcheck import check\nfrom grader.demo_cells import done"
-
-
-def test_public_checks_have_no_custom_verify_and_hidden_ones_exist():
-    for task in SPEC.tasks:
-        assert any(not c.public for c in task.checks), task.tag
-        assert all(c.verify is None for c in task.checks if c.public), task.tag
-
-
-def test_every_requirement_is_covered_by_a_check():
-    for task in SPEC.tasks:
-        assert task.requirements, task.tag
-        covered = {r for check in task.checks for r in check.covers}
-        assert all(check.covers for check in task.checks), task.tag
-        assert covered <= set(task.requirements), (task.tag, covered - set(task.requirements))
-        assert covered == set(task.requirements), (task.tag, set(task.requirements) - covered)
-
-
-def test_every_requirement_has_a_wrong_variant_and_every_task_two_right_ones():
-    assert set(WRONG) == set(RIGHT) == set(TAGS)
-    for task in SPEC.tasks:
-        names = [name for name, _ in WRONG[task.tag]]
-        assert all(REQUIREMENT.fullmatch(n) for n in names), (task.tag, names)
-        prefixes = {REQUIREMENT.fullmatch(n).group(1) for n in names}
-        assert prefixes == set(task.requirements), (task.tag, prefixes ^ set(task.requirements))
-        assert len(RIGHT[task.tag]) >= 2, task.tag
-
-
-def test_solution_gets_full_marks_in_process(solution):
-    _, imports, tasks = solution
-    started = time.perf_counter()
-    graded = grade_in_process(SPEC, imports, tasks)
-    seconds = time.perf_counter() - started
-    for tag, (points, results, cell) in graded.items():
-        assert cell["ok"], (tag, cell)
-        assert points == SPEC.task(tag).points, (tag, _why(results))
-    print(f"in-process grading of the solution: {seconds:.2f} s")
-    assert seconds < 15
-
 
 # ---------------------------------------------------------------- the trusted references
 
@@ -367,62 +304,6 @@ def test_tuned_settings_check_recomputes_from_the_stated_start_point():
 
 # ---------------------------------------------------------------- mistake variants
 
-WRONG_CASES = [(tag, name, src) for tag, cases in WRONG.items() for name, src in cases]
-RIGHT_CASES = [(tag, name, src) for tag, cases in RIGHT.items() for name, src in cases]
-
-
-@pytest.mark.parametrize("tag,name,source", WRONG_CASES,
-                         ids=[f"{t}-{n}" for t, n, _ in WRONG_CASES])
-def test_wrong_variant_fails_a_check_of_its_requirement(solution, tag, name, source):
-    _, imports, _ = solution
-    points, maximum, results, _ = _grade_one(imports, tag, source)
-    assert points < maximum, f"{tag}/{name} kept full marks"
-    requirement = name.split("-")[0]
-    failed = [c.covers for c, r in zip(SPEC.task(tag).checks, results) if r.points < r.max]
-    assert any(requirement in covers for covers in failed), (name, failed)
-
-
-@pytest.mark.parametrize("tag,name,source", RIGHT_CASES,
-                         ids=[f"{t}-{n}" for t, n, _ in RIGHT_CASES])
-def test_right_variant_keeps_full_marks(solution, tag, name, source):
-    _, imports, _ = solution
-    points, maximum, results, cell = _grade_one(imports, tag, source)
-    assert cell["ok"], cell
-    assert points == maximum, (name, _why(results))
-
-
-def test_mistakes_stay_in_their_own_task(solution):
-    """One mistake in every task: each task loses points; one mistake costs only its task."""
-    _, imports, tasks = solution
-    graded = grade_in_process(SPEC, imports, {tag: WRONG[tag][0][1] for tag in TAGS})
-    for tag in TAGS:
-        assert graded[tag][0] < SPEC.task(tag).points, tag
-    for tag in ("task_4_3", "task_4_4", "task_4_9", "task_4_10"):
-        mixed = dict(tasks, **{tag: WRONG[tag][-1][1]})
-        graded = grade_in_process(SPEC, imports, mixed)
-        lost = [t for t in TAGS if graded[t][0] < SPEC.task(t).points]
-        assert lost == [tag], (tag, lost)
-
-
-# a decimal number, a number in e-notation, or "expected" followed by a value
-REVEALING = re.compile(r"\d\.\d(?!\d* points?\))|\de-?\d|expected -?\d|largest error")
-
-
-def test_hidden_messages_reveal_no_values_and_say_what_is_wrong(solution):
-    """Every failed hidden check of every wrong variant explains itself without showing an
-    expected value or the size of an error."""
-    _, imports, _ = solution
-    for tag, name, source in WRONG_CASES:
-        _, _, results, _ = _grade_one(imports, tag, source)
-        for result in results:
-            if result.public or result.points == result.max:
-                continue
-            assert result.messages, (name, result.label)
-            for message in result.messages:
-                stated = message.replace("momentum=0.9", "")   # the statement's own setting
-                assert not REVEALING.search(stated), (name, message)
-
-
 # ---------------------------------------------------------------- the trust findings
 
 def test_no_probe_code_in_strings_and_the_probe_module_follows_the_rules():
@@ -651,71 +532,12 @@ def test_embedded_eckerle4_copy_equals_the_csv(solution, tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- running the notebooks
 
-def test_solution_notebook_runs_top_to_bottom(tmp_path):
-    from nbclient import NotebookClient
-    nb = nbformat.read(SOLUTION, as_version=4)
-    env = {"NNCOURSE_SMALL": "1", "NNCOURSE_DATA": str(tmp_path / "data"),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           "MPLBACKEND": "agg"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    started = time.perf_counter()
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(SOLUTION.parent)}}).execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    seconds = time.perf_counter() - started
-    print(f"solution notebook (NNCOURSE_SMALL=1): {seconds:.1f} s")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.output_type == "error"]
-    assert not errors
-    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                     for o in c.get("outputs", []) if o.output_type == "stream")
-    assert "[FAIL]" not in text and "Eckerle4: 35 points" in text
-    assert seconds < 180
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    """The student notebook, released from the solution into a temporary folder."""
-    release = pytest.importorskip("grader.release")
-    folder = tmp_path_factory.mktemp("notebooks")
-    student = release.student_version(release.read_solution(SOLUTION), name=SOLUTION.name)
-    path = folder / SPEC.template_name
-    nbformat.write(student, path)
-    return folder, path
-
-
-def test_released_notebook_has_stubs_and_no_answers(released):
-    _, path = released
-    nb = nbformat.read(path, as_version=4)
-    text = "\n".join(c.source for c in nb.cells)
-    assert "### BEGIN SOLUTION" not in text and "Model answer" not in text
-    assert "my_step_size = None" in text and "tf_adam_l2_equals_decay = None" in text
-    assert 'raise NotImplementedError("Task 4.4: implement Adam.step")' in text
-    assert 'raise NotImplementedError("Task 4.10: implement EarlyStopping.restore")' in text
-    assert "copy.deepcopy(model.state_dict())" not in text
-    assert "400.0,0.0001575" in text             # the embedded data stays
-    assert "ref_" not in text and "verify_" not in text   # no trusted code in the notebook
-
-
-def test_released_student_notebook_scores_zero_in_process(released):
-    imports, tasks = assignment_kit.notebook_parts(nbformat.read(released[1], as_version=4))
-    assert list(tasks) == TAGS
-    graded = grade_in_process(SPEC, imports, tasks)
-    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(TAGS, 0.0)
-
-
-def test_student_notebook_with_solutions_runs_outside_the_repository(released, tmp_path):
+def test_student_notebook_with_solutions_runs_outside_the_repository(released_notebook,
+                                                                    tmp_path):
     """The released notebook, its task cells filled in, runs in a folder without the repository
     or its data: the embedded self-checks pass and the embedded Eckerle4 copy is used."""
     from nbclient import NotebookClient
-    _, path = released
+    _, path = released_notebook(4)
     student = nbformat.read(path, as_version=4)
     answers = {t: c.source for c in nbformat.read(SOLUTION, as_version=4).cells
                for t in _tags(c) if t.startswith("task_")}
@@ -743,16 +565,6 @@ def test_student_notebook_with_solutions_runs_outside_the_repository(released, t
 
 
 # ---------------------------------------------------------------- the real sandbox
-
-@pytest.fixture(scope="module")
-def grader(released):
-    pytest.importorskip("grader.grade")
-    yield from assignment_kit.sandboxed_grader(SPEC, released[0])
-
-
-def test_sandboxed_grader_solution_100_student_0(grader, released, tmp_path):
-    assignment_kit.assert_solution_100_blank_0(grader, 4, SOLUTION, released[1], tmp_path)
-
 
 STACK_BORROWER = '''
 import sys
@@ -785,7 +597,7 @@ class Momentum:
 '''
 
 
-def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(grader, solution,
+def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(sandboxed, solution,
                                                                          tmp_path):
     """In the real sandbox: code that walks the stack finds no reference or expected value
     (in process it would find the grader's own frames); patched torch comparisons, made-up
@@ -809,7 +621,7 @@ def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(grader,
                 cell.source = swaps[tag]
     path = tmp_path / "Assignment_4_AlanTuring_11223344.ipynb"
     nbformat.write(copy.deepcopy(nb), path)
-    result = graded(grader, path, 4)
+    result = assignment_kit.graded(sandboxed(4), path, 4)
     in_process = grade_in_process(SPEC, imports, {tag: swaps[tag] for tag in
                                                   ("task_4_4", "task_4_11")})
     lost = {tag: t["max"] - t["points"] for tag, t in result["tasks"].items()

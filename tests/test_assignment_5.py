@@ -5,7 +5,6 @@ The notebook itself (its conventions, each task on small inputs, the synthetic C
 All of the solution and of the released student notebook) is tested in
 test_assignment_5_notebook.py.
 """
-import copy
 import functools
 import json
 import math
@@ -14,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -23,11 +21,9 @@ import pytest
 
 import assignment_kit
 
-from grader.checks import judge_report, score_task
-from grader.kernel_runtime import resolve, run_probe, run_source
+from grader.kernel_runtime import resolve
 from grader.specs.a5_training_in_practice import SPEC
 from grader.specs.a5_training_in_practice import reference as R
-from grader.testing import grade_in_process
 from grader.wire import to_plain
 from variants.a5_training_in_practice import RIGHT, WRONG
 
@@ -67,35 +63,13 @@ def solution():
 
 # ---------------------------------------------------------------- grading in this process
 
-@functools.lru_cache(maxsize=None)
-def _material(tag, index):
-    """A check's inputs and expected values, computed once per test session (as the grader
-    computes them once per process)."""
-    return SPEC.task(tag).checks[index].materialize(SPEC.check_seed(tag, index))
-
-
-def _grade(imports, sources):
-    """grader.testing.grade_in_process with cached references: ``{tag: (points, results, cell
-    report)}`` for the tasks in ``sources``."""
-    graded = {}
-    for tag, source in sources.items():
-        task = SPEC.task(tag)
-        namespace = {"__name__": "__main__"}
-        run_source(imports, "<imports>", namespace)
-        cell = run_source(source, "<task>", namespace)
-        results = []
-        for index, check in enumerate(task.checks):
-            inputs, expected = _material(tag, index)
-            report = run_probe(resolve(check.probe), copy.deepcopy(check.kernel_inputs(inputs)),
-                               namespace, "<task>")
-            results.append(judge_report(check, report, inputs, expected))
-        graded[tag] = (score_task(task, results), results, cell)
-    return graded
-
-
 def _grade_one(imports, tag, source):
-    points, results, cell = _grade(imports, {tag: source})[tag]
-    return points, SPEC.task(tag).points, results, cell
+    """One task graded in process, each check's references computed once per session."""
+    return assignment_kit.grade_one_cached(SPEC, imports, tag, source)
+
+
+def _material_of(tag, index):
+    return assignment_kit.material(5, tag, index)
 
 
 def _why(results):
@@ -115,67 +89,6 @@ def _graded_variant(tag, name):
 
 # ---------------------------------------------------------------- the spec and the notebook
 
-def test_spec_totals_80_code_and_20_written_points_and_matches_the_notebook(solution):
-    nb, _, tasks = solution
-    assert (SPEC.code_points, SPEC.written_points, SPEC.points) == (80, 20, 100)
-    answers = [c for c in nb.cells if "answer" in assignment_kit.tags(c)]
-    shown = {next(t for t in assignment_kit.tags(c) if t.startswith("answer_5_")):
-             int(re.search(r"\((\d+) points\)", nb.cells[nb.cells.index(c) - 1].source).group(1))
-             for c in answers}
-    assert shown == {q.tag: q.points for q in SPEC.written}
-    assert list(tasks) == TAGS
-    assert nb.metadata["nncourse"]["assignment"] == 5
-    assert nb.metadata["nncourse"]["topic"] == SPEC.topic == "Training_in_Practice"
-    for tag, source in tasks.items():
-        points = SPEC.task(tag).points
-        assert source.startswith(f"# Task 5.{tag.split('_')[2]} ({points:g} points):"), tag
-        assert f"| {tag[5:].replace('_', '.')} |" in nb.cells[0].source
-    code = [c for c in nb.cells if c.cell_type == "code" and "instructor" not in
-            assignment_kit.tags(c)]
-    assert assignment_kit.tags(code[0]) == ["imports"]
-    assert assignment_kit.tags(code[1]) == ["selfcheck"]
-    assert code[1].source == ("from grader.selfcheck import check\n"
-                              "from grader.demo_cells import done")
-
-
-def test_public_checks_have_no_custom_verify_and_hidden_ones_exist():
-    for task in SPEC.tasks:
-        assert any(c.public for c in task.checks), task.tag
-        assert any(not c.public for c in task.checks), task.tag
-        assert all(c.verify is None for c in task.checks if c.public), task.tag
-
-
-def test_every_requirement_is_covered_by_a_check():
-    for task in SPEC.tasks:
-        assert task.requirements, task.tag
-        covered = {r for check in task.checks for r in check.covers}
-        assert all(check.covers for check in task.checks), task.tag
-        assert covered == set(task.requirements), (task.tag, covered ^ set(task.requirements))
-
-
-def test_every_requirement_has_a_wrong_variant_and_every_task_two_right_ones():
-    assert set(WRONG) == set(RIGHT) == set(TAGS)
-    for task in SPEC.tasks:
-        names = [name for name, _ in WRONG[task.tag]]
-        assert all(REQUIREMENT.fullmatch(n) for n in names), (task.tag, names)
-        assert len(set(names)) == len(names), task.tag
-        prefixes = {REQUIREMENT.fullmatch(n).group(1) for n in names}
-        assert prefixes == set(task.requirements), (task.tag, prefixes ^ set(task.requirements))
-        assert len(RIGHT[task.tag]) >= 2, task.tag
-
-
-def test_solution_gets_full_marks_in_process(solution):
-    _, imports, tasks = solution
-    started = time.perf_counter()
-    graded = grade_in_process(SPEC, imports, tasks)
-    seconds = time.perf_counter() - started
-    for tag, (points, results, cell) in graded.items():
-        assert cell["ok"], (tag, cell)
-        assert points == SPEC.task(tag).points, (tag, _why(results))
-    print(f"in-process grading of the solution: {seconds:.2f} s")
-    assert seconds < 30
-
-
 def test_loading_the_spec_imports_neither_torch_nor_tensorboard():
     code = ("import sys; from grader.specs import load_spec; load_spec(5); "
             "print('torch' in sys.modules, 'tensorboard' in sys.modules)")
@@ -185,59 +98,6 @@ def test_loading_the_spec_imports_neither_torch_nor_tensorboard():
 
 
 # ---------------------------------------------------------------- mistake variants
-
-WRONG_CASES = [(tag, name) for tag, cases in WRONG.items() for name, _ in cases]
-RIGHT_CASES = [(tag, name) for tag, cases in RIGHT.items() for name, _ in cases]
-
-
-@pytest.mark.parametrize("tag,name", WRONG_CASES, ids=[f"{t}-{n}" for t, n in WRONG_CASES])
-def test_wrong_variant_fails_a_check_of_its_requirement(tag, name):
-    points, maximum, results, _ = _graded_variant(tag, name)
-    assert points < maximum, f"{tag}/{name} kept full marks"
-    requirement = name.split("-")[0]
-    failed = [c.covers for c, r in zip(SPEC.task(tag).checks, results) if r.points < r.max]
-    assert any(requirement in covers for covers in failed), (name, failed)
-
-
-@pytest.mark.parametrize("tag,name", RIGHT_CASES, ids=[f"{t}-{n}" for t, n in RIGHT_CASES])
-def test_right_variant_keeps_full_marks(tag, name):
-    points, maximum, results, cell = _graded_variant(tag, name)
-    assert cell["ok"], cell
-    assert points == maximum, (name, _why(results))
-
-
-def test_mistakes_stay_in_their_own_task(solution):
-    """One mistake in every task: each task loses points; one mistake costs only its task."""
-    _, imports, tasks = solution
-    graded = grade_in_process(SPEC, imports, {tag: WRONG[tag][0][1] for tag in TAGS})
-    for tag in TAGS:
-        assert graded[tag][0] < SPEC.task(tag).points, tag
-    for tag in ("task_5_2", "task_5_3", "task_5_6", "task_5_8"):
-        mixed = dict(tasks, **{tag: WRONG[tag][-1][1]})
-        graded = grade_in_process(SPEC, imports, mixed)
-        lost = [t for t in TAGS if graded[t][0] < SPEC.task(t).points]
-        assert lost == [tag], (tag, lost)
-
-
-# a decimal number, a number in e-notation, or "expected" followed by a value
-REVEALING = re.compile(r"\d\.\d|\de-?\d|expected -?\d|largest error")
-
-
-def test_hidden_messages_reveal_no_values_and_say_what_is_wrong():
-    """Every failed hidden check of every wrong variant explains itself without showing an
-    expected value or the size of an error. (A check that ended in an error quotes the
-    exception, which is the student's code's or a library's own text: "In PyTorch 2.6 ...")"""
-    for tag, name in WRONG_CASES:
-        _, _, results, _ = _graded_variant(tag, name)
-        for result in results:
-            if result.public or result.points == result.max:
-                continue
-            assert result.messages, (name, result.label)
-            if result.status.value == "error":
-                continue
-            for message in result.messages:
-                assert not REVEALING.search(message), (name, message)
-
 
 def test_a_gated_check_says_why_it_is_not_judged():
     """Checks of a property that doing nothing would have (no side effects, nothing changed)
@@ -250,7 +110,7 @@ def test_a_gated_check_says_why_it_is_not_judged():
 # ---------------------------------------------------------------- the trusted references
 
 def _inputs(tag, index):
-    return _material(tag, index)[0]
+    return _material_of(tag, index)[0]
 
 
 def test_reference_cnn_is_the_solutions_small_cnn(solution):
@@ -261,7 +121,7 @@ def test_reference_cnn_is_the_solutions_small_cnn(solution):
     exec(imports, namespace)
     exec(tasks["task_5_1"], namespace)
     for index in (2, 3, 5):
-        inputs, expected = _material("task_5_1", index)
+        inputs, expected = _material_of("task_5_1", index)
         weights, x = R._drawn(inputs["shapes"], inputs["scales"], inputs["seed"],
                               inputs["x_shape"])
         model = namespace["SmallCNN"](**inputs["kwargs"])
@@ -424,7 +284,7 @@ def test_what_the_kernel_receives():
     import inspect
     for task in SPEC.tasks:
         for index, check in enumerate(task.checks):
-            inputs, expected = _material(task.tag, index)
+            inputs, expected = _material_of(task.tag, index)
             sent = check.kernel_inputs(inputs)
             assert sent == inputs     # this spec keeps no grader-only inputs: see the report
             inspect.signature(resolve(check.probe)).bind(None, **sent)
@@ -548,70 +408,7 @@ def test_answers_are_never_coerced_in_the_kernel(solution):
 
 # ---------------------------------------------------------------- the student notebook
 
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    """The student notebook, released from the solution into a temporary folder."""
-    from grader import release
-    folder = tmp_path_factory.mktemp("notebooks")
-    student = release.student_version(release.read_solution(SOLUTION), name=SOLUTION.name)
-    path = folder / SPEC.template_name
-    nbformat.write(student, path)
-    return folder, path
-
-
-def test_released_notebook_has_stubs_and_no_answers(released):
-    _, path = released
-    nb = nbformat.read(path, as_version=4)
-    text = "\n".join(c.source for c in nb.cells)
-    assert "### BEGIN SOLUTION" not in text and "Model answer" not in text
-    assert "write_fake_cifar10" not in text                 # the instructor's data cell
-    for k in range(1, 12):
-        assert f'raise NotImplementedError("Task 5.{k}: implement' in text, k
-    assert "when_done" not in text and text.count("if done(") >= 20
-    assert "ref_" not in text and "verify_" not in text and "small_cnn_logits" not in text
-
-
-def test_the_committed_student_notebook_is_the_released_one(released):
-    committed = nbformat.read(TEMPLATE, as_version=4)
-    fresh = nbformat.read(released[1], as_version=4)
-    assert [c.source for c in committed.cells] == [c.source for c in fresh.cells]
-
-
-def test_released_student_notebook_scores_zero_in_process(released):
-    imports, tasks = assignment_kit.notebook_parts(nbformat.read(released[1], as_version=4))
-    assert list(tasks) == TAGS
-    graded = _grade(imports, tasks)
-    assert {tag: points for tag, (points, _, _) in graded.items()} == dict.fromkeys(TAGS, 0.0)
-
-
 # ---------------------------------------------------------------- the real sandbox
-
-@pytest.fixture(scope="module")
-def grader(released):
-    pytest.importorskip("grader.grade")
-    yield from assignment_kit.sandboxed_grader(SPEC, released[0])
-
-
-def test_sandboxed_grader_solution_full_marks_student_0(grader, released, tmp_path):
-    """The solution gets all 80 code points in the real sandbox (event files and checkpoints
-    written to the kernel's private /tmp), the released notebook 0; timed per submission."""
-    times = []
-    for k in range(2):
-        submitted = tmp_path / f"Assignment_5_AdaLovelace_1234567{k}.ipynb"
-        shutil.copy(SOLUTION, submitted)
-        started = time.perf_counter()
-        result = assignment_kit.graded(grader, submitted, 5)
-        times.append(time.perf_counter() - started)
-        problems = {tag: [m for c in t["checks"] for m in c.get("messages", [])]
-                    for tag, t in result["tasks"].items() if t["points"] < t["max"]}
-        assert result["status"] == "graded" and result["max"] == SPEC.points
-        assert result["total"] == SPEC.code_points, problems   # written answers: a marker
-    print(f"sandboxed grading of the solution: first {times[0]:.2f} s, then {times[1]:.2f} s")
-    blank = tmp_path / "Assignment_5_GraceHopper_87654321.ipynb"
-    shutil.copy(released[1], blank)
-    result = assignment_kit.graded(grader, blank, 5)
-    assert result["status"] == "graded" and result["total"] == 0
-
 
 STACK_BORROWER = '''
 import sys
@@ -641,7 +438,7 @@ def relabel(labels):
 '''
 
 
-def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(grader, solution,
+def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(sandboxed, solution,
                                                                          tmp_path):
     """In the real sandbox: code that walks the stack finds no reference (in process it would
     find the grader's own frames); a log_epoch that writes elsewhere gets nothing (the event
@@ -661,8 +458,8 @@ def test_sandboxed_attacks_fail_and_mistakes_cost_the_same_as_in_process(grader,
                 cell.source = swaps[tag]
     path = tmp_path / "Assignment_5_AlanTuring_11223344.ipynb"
     nbformat.write(nb, path)
-    result = assignment_kit.graded(grader, path, 5)
-    in_process = _grade(imports, {tag: swaps[tag] for tag in ("task_5_6", "task_5_9")})
+    result = assignment_kit.graded(sandboxed(5), path, 5)
+    in_process = assignment_kit.grade_cached(SPEC, imports, {tag: swaps[tag] for tag in ("task_5_6", "task_5_9")})
     lost = {tag for tag, t in result["tasks"].items() if t["points"] < t["max"]}
     assert lost == set(swaps), lost
     hidden = [c for c in result["tasks"]["task_5_7"]["checks"]

@@ -35,7 +35,7 @@ next run grades exactly what has no final result.
 **The executor seam** is ``pool.py``: grading jobs go to a pool object, made in one place
 (``_make_pool``): ``LocalPool`` (spawned worker processes of this machine, each holding a
 warm ``Grader``; the default, no extra dependency) or, with ``--dask``, ``cluster.DaskPool``
-(the workers of a Dask cluster, each holding one warm Grader per assignment).
+(the workers of a Dask cluster, each holding a warm Grader for the run's assignments).
 ``_preflight_on`` and ``_dispatch`` use only the seam's interface, so preflight, results,
 resuming, interruption, the summary and the exit status are the same with either. Workers
 never write results: the main process annotates (``annotate``) and writes each one, so a

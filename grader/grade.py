@@ -39,18 +39,14 @@ class Grader:
 
     def __init__(self, numbers=None, slot=0, limits=None, hide=(), cell_timeout=None,
                  budget=None, public_only=False, require_sandbox=False, notebooks=None,
-                 specs=None, isolate=None, warm_for=None):
-        """``warm_for``: the assignments whose libraries the kernel factory imports (default:
-        every assignment in ``specs``). A Dask worker keeps one Grader per assignment, each
-        warm for its own, while every Grader knows all specs, so that a notebook is recognised
-        and judged exactly as by a Grader that is warm for all of them."""
+                 specs=None, isolate=None):
         self.specs = specs or {n: load_spec(n) for n in (numbers or available())}
         self.cell_timeout, self.budget, self.public_only = cell_timeout, budget, public_only
         self.notebooks = Path(notebooks or NOTEBOOKS)
         self.templates = {n: self._template(spec) for n, spec in self.specs.items()}
-        warm = [spec for n, spec in self.specs.items() if warm_for is None or n in warm_for]
-        preload = {m for spec in warm for m in spec.preload}
-        preload |= {f"grader.probes.{m}" for spec in warm for m in spec.probe_modules}
+        preload = {m for spec in self.specs.values() for m in spec.preload}
+        preload |= {f"grader.probes.{m}" for spec in self.specs.values()
+                    for m in spec.probe_modules}
         self.zygote = Zygote(sorted(preload), slot=slot, limits=limits or Limits(), hide=hide,
                              isolate=isolate)
         if require_sandbox and not self.zygote.isolate:

@@ -32,7 +32,7 @@ A worker is made by ``init_worker(counter, options)``: ``options`` are ``Grader`
 keyword arguments, ``counter`` numbers the workers (their sandbox slots). Workers never write
 results; the batch does, as each comes back. The other backend, ``cluster.DaskPool``
 (``--dask``), implements the same names on ``dask.distributed``: a worker plugin holds one
-warm Grader per assignment, and the scheduler, not the batch, retries the submissions of a
+warm Grader per worker thread, and the scheduler, not the batch, retries the submissions of a
 worker that died.
 
 Signals: workers start with SIGINT and SIGTERM ignored (``children_ignore_signals``), so a

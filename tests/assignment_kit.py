@@ -1,6 +1,5 @@
 """Helpers shared by the assignment test modules (tests/test_assignment_<N>.py and the shared
 tests/test_assignments.py)."""
-import copy
 import functools
 import os
 import time
@@ -84,27 +83,13 @@ def material(number, tag, index):
 
 
 def grade_cached(spec, imports, sources):
-    """grader.testing.grade_in_process (every task of ``sources``, in the spec's order, each in a
-    fresh namespace after the imports cell) with each check's references computed once per
-    session: ``{tag: (points, results, cell report)}``."""
-    from grader.checks import judge_report, score_task
-    from grader.kernel_runtime import resolve, run_probe, run_source
-    from grader.testing import CELL_FILE
-    graded = {}
-    for task in spec.tasks:
-        if task.tag not in sources:
-            continue
-        namespace = {"__name__": "__main__"}
-        run_source(imports, "<imports>", namespace)
-        cell = run_source(sources[task.tag], CELL_FILE, namespace)
-        results = []
-        for index, check in enumerate(task.checks):
-            inputs, expected = material(spec.number, task.tag, index)
-            report = run_probe(resolve(check.probe), copy.deepcopy(check.kernel_inputs(inputs)),
-                               namespace, CELL_FILE)
-            results.append(judge_report(check, report, inputs, expected))
-        graded[task.tag] = (score_task(task, results), results, cell)
-    return graded
+    """grader.testing.grade_in_process on the tasks of ``sources`` with each check's references
+    computed once per session: ``{tag: (points, results, cell report)}``."""
+    import dataclasses
+    from grader.testing import grade_in_process
+    only = dataclasses.replace(spec, tasks=[t for t in spec.tasks if t.tag in sources])
+    return grade_in_process(only, imports, sources,
+                            materialize=lambda tag, index, _: material(spec.number, tag, index))
 
 
 def grade_one_cached(spec, imports, tag, source):

@@ -235,7 +235,7 @@ def test_a_worker_with_other_specs_or_templates_refuses_to_grade(tmp_path, toy_t
     assert "no spec for assignment 99" in plugin(stamp, numbers=(9, 99)).problem
     assert "no template folder" in plugin(stamp, notebooks=tmp_path / "nowhere").problem
     with pytest.raises(Exception, match="could not start: this worker's specs"):
-        plugin("0123456789abcdef").grader(9)
+        plugin("0123456789abcdef").grader()
 
 
 # ---------------------------------------------------------------- lost workers

@@ -391,14 +391,16 @@ def judge_grid(out, inputs, expected):
     if not isinstance(calls, list) or not calls:
         return ["`predict` was never called"]
     X = np.asarray(inputs["X"])
-    problems_by_size = []
-    for points in calls:
-        problem = _grid_problem(points, X)
-        if problem is None:
-            return []
-        size = points.shape[0] if isinstance(points, np.ndarray) and points.ndim else 0
-        problems_by_size.append((size, problem))
-    return [max(problems_by_size, key=lambda p: p[0])[1]]
+
+    def size(points):
+        return points.shape[0] if isinstance(points, np.ndarray) and points.ndim else 0
+    # the largest call first: it is the grid when there is one, and its problem is the one
+    # reported when no call got the grid (a training loop may call predict hundreds of times)
+    by_size = sorted(calls, key=size, reverse=True)
+    first = _grid_problem(by_size[0], X)
+    if first is None or any(_grid_problem(points, X) is None for points in by_size[1:]):
+        return []
+    return [first]
 
 
 def _grid_problem(points, X):
@@ -412,8 +414,9 @@ def _grid_problem(points, X):
         return ("no call of `predict` got a grid of at least 20 x 20 points: evaluate predict "
                 "once, on all points of the grid")
     regular = all(np.allclose(np.diff(v), np.diff(v).mean(), rtol=1e-6, atol=0) for v in (xs, ys))
-    if points.shape[0] != len(xs) * len(ys) or len(np.unique(points, axis=0)) != len(points) \
-            or not regular:
+    # each point's cell in the xs-by-ys table: the rows are distinct when no cell is hit twice
+    cells = np.searchsorted(xs, points[:, 0]) * len(ys) + np.searchsorted(ys, points[:, 1])
+    if points.shape[0] != len(xs) * len(ys) or np.bincount(cells).max() > 1 or not regular:
         return ("the points given to `predict` are not a regular grid (use np.meshgrid of two "
                 "np.linspace ranges)")
     if not (xs[0] < X[:, 0].min() and xs[-1] > X[:, 0].max() and ys[0] < X[:, 1].min()

@@ -6,8 +6,9 @@ as released), and partial ones that carry plausible mistakes from ``tests/varian
 written answers come from ``data/example_answers.py``.
 Everything is derived, so the class stays valid as the assignments evolve.
 """
-import importlib.util
+import importlib
 import random
+import sys
 from pathlib import Path
 
 import nbformat
@@ -32,12 +33,15 @@ def task_cells(nb):
 
 
 def load_variants(spec):
-    path = REPO / "tests" / "variants" / f"a{spec.number}_{spec.slug}.py"
-    if not path.exists():
+    tests = REPO / "tests"
+    name = f"a{spec.number}_{spec.slug}"
+    if not (tests / "variants" / f"{name}.py").exists():
         return {}
-    module_spec = importlib.util.spec_from_file_location(f"variants_{spec.number}", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    sys.path.insert(0, str(tests))     # as pytest has it: variants import variants.kit
+    try:
+        module = importlib.import_module(f"variants.{name}")
+    finally:
+        sys.path.remove(str(tests))
     return getattr(module, "WRONG", {})
 
 

@@ -8,15 +8,12 @@ grader/specs/a1_xor) that the mistake breaks, e.g. ``"R2-bias_after_relu"`` or
 marks. Entries are ``(name, full_cell_source)``. Most wrong variants are a correct cell
 (``BASE``) with one small edit, so that the mistake is easy to spot.
 """
+from variants.kit import edit
+
 
 
 def _edit(tag, *pairs):
-    """``BASE[tag]`` with each ``old`` replaced by ``new``; every ``old`` must occur."""
-    source = BASE[tag]
-    for old, new in zip(pairs[::2], pairs[1::2]):
-        assert old in source, (tag, old)
-        source = source.replace(old, new)
-    return source
+    return edit(BASE[tag], *pairs)
 
 
 BASE = {}

@@ -7,15 +7,12 @@ one. ``RIGHT[tag]``: correct but differently written cells; each must keep full 
 Each entry is ``(short_name, full_cell_source)``. Most wrong variants are a correct cell
 (``BASE``) with one small edit, so each mistake is easy to see.
 """
+from variants.kit import edit
+
 
 
 def _edit(tag, *pairs):
-    """BASE[tag] with each ``old`` replaced by ``new`` (every ``old`` must occur)."""
-    source = BASE[tag]
-    for old, new in zip(pairs[::2], pairs[1::2]):
-        assert old in source, (tag, old)
-        source = source.replace(old, new)
-    return source
+    return edit(BASE[tag], *pairs)
 
 
 BASE = {}

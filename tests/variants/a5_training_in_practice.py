@@ -8,51 +8,17 @@ full marks. Each entry is ``(name, full_cell_source)``. Most wrong variants are 
 cell (``BASE``, read from the solution notebook with the solution markers removed) with one
 small edit, so each mistake is easy to see.
 """
-from pathlib import Path
+from variants.kit import edit, edit_in, solution_cells
 
-import nbformat
-
-SOLUTION = (Path(__file__).resolve().parents[2] / "solutions"
-            / "assignment_5_training_in_practice.ipynb")
-
-
-def _load_base():
-    nb = nbformat.read(SOLUTION, as_version=4)
-    base = {}
-    for cell in nb.cells:
-        for tag in cell.get("metadata", {}).get("tags", []):
-            if tag.startswith("task_"):
-                lines = [line for line in cell.source.splitlines()
-                         if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
-                base[tag] = "\n".join(lines) + "\n"
-    return base
-
-
-BASE = _load_base()
+BASE = solution_cells("assignment_5_training_in_practice.ipynb")
 
 
 def _edit(tag, *pairs):
-    """BASE[tag] with each ``old`` replaced by ``new`` (every ``old`` must occur)."""
-    source = BASE[tag]
-    for old, new in zip(pairs[::2], pairs[1::2]):
-        assert old in source, (tag, old)
-        source = source.replace(old, new)
-    return source
+    return edit(BASE[tag], *pairs)
 
 
 def _edit_in(tag, name, *pairs):
-    """BASE[tag] with each ``old`` replaced by ``new`` inside the top-level ``def name`` or
-    ``class name`` only."""
-    source = BASE[tag]
-    start = next(source.index(f"{kind} {name}") for kind in ("def", "class")
-                 if f"{kind} {name}" in source)
-    ends = [source.find(f"\n{kind} ", start + 1) for kind in ("def", "class")]
-    end = min([e for e in ends if e > 0], default=len(source))
-    block = source[start:end]
-    for old, new in zip(pairs[::2], pairs[1::2]):
-        assert old in block, (tag, name, old)
-        block = block.replace(old, new)
-    return source[:start] + block + source[end:]
+    return edit_in(BASE[tag], name, *pairs)
 
 
 WRONG, RIGHT = {}, {}

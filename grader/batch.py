@@ -414,7 +414,7 @@ def _dispatch(make_pool, todo, run, bar):
             retried = queue.retrying
             if retried and running:
                 break       # it waits until the pool is idle
-            item = queue.pop(pool.prefer())
+            item = queue.pop()
             try:
                 future = pool.submit(job_grade, item.path, number, item.name)
             except pool.Broken:
@@ -500,15 +500,12 @@ class CostQueue:
         times = self.seconds.get(assignment)
         return statistics.fmean(times) if times else math.inf
 
-    def pop(self, prefer=None):
+    def pop(self):
         """The next submission: a retried one, else the first of the most expensive
-        assignment, among those in ``prefer`` (assignments a free worker is warm for) when
-        any of them has submissions left."""
+        assignment."""
         if self.retries:
             return self.retries.popleft()
         keys = [k for k, group in self.groups.items() if group]
-        if prefer:
-            keys = [k for k in keys if k in prefer] or keys
         key = max(keys, key=lambda k: (self.cost(k), -(k if isinstance(k, int) else math.inf)))
         return self.groups[key].popleft()
 

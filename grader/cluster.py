@@ -309,13 +309,6 @@ class DaskPool:
                           f"it): {warning}")
         return info.get("problem")
 
-    # ------------------------------------------------------------- which submission next
-
-    @staticmethod
-    def prefer():
-        """Every worker is warm for every assignment of the run: no preference."""
-        return None
-
     def submit(self, fn, *args):
         if fn is job_grade:
             path, number, name = args
@@ -516,6 +509,8 @@ class GraderPlugin(_plugin_base()):
         key = threading.get_ident()
         with self.lock:
             grader = self.graders.get(key)
+            if grader is not None:
+                return grader
             if self.specs is None:
                 from .specs import load_spec
                 self.specs = {n: load_spec(n) for n in self.numbers}
@@ -523,8 +518,6 @@ class GraderPlugin(_plugin_base()):
             # sandbox uid from there, so a uid whose worker was killed is soon claimed again,
             # and what the killed worker's kernel left running is swept then
             slot = next(self.slots)
-        if grader is not None:
-            return grader
         from .grade import Grader
         try:
             grader = Grader(specs=self.specs, slot=slot, **self.grader_options)

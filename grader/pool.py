@@ -7,9 +7,6 @@ This is the executor seam of ``grade`` (``batch.py``): the batch uses a pool onl
                                        # again before each submit: a cluster may grow)
     futures = pool.warm_up(numbers)    # start every worker and run the preflight; each
                                        # future gives a problem (one line) or None
-    pool.prefer()                      # the assignments a free worker is warm for (the
-                                       # next submission is one of those if any is left),
-                                       # or None
     future = pool.submit(fn, *args)    # fn: one of the jobs below, by reference
     done = pool.wait(futures, timeout) # the futures that are done (concurrent.futures-like:
                                        # future.result() returns or raises)
@@ -346,11 +343,6 @@ class LocalPool:
         # submit starts a worker when none is idle: it must start with the signals ignored
         with children_ignore_signals():
             return self.executor.submit(fn, *args)
-
-    @staticmethod
-    def prefer():
-        """Every worker here is warm for every assignment: no preference."""
-        return None
 
     def warm_up(self, numbers):
         """The preflight on one worker; meanwhile every other worker starts (each submit

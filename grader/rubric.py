@@ -1,8 +1,8 @@
 """``python -m grader rubric``: an assignment's rubric as a course author reads it.
 
 Per task: its points, the requirements its statement makes and, for each, the checks that
-enforce it (public or hidden, points); per written question, its rubric. Printed as Markdown, from the spec itself, so the table
-and the grading cannot drift apart.
+enforce it (public or hidden, points); per written question, its rubric. Printed as Markdown,
+from the spec itself, so the table and the grading cannot drift apart.
 """
 from .specs import available, load_spec
 

@@ -498,10 +498,6 @@ def test_the_most_expensive_assignment_goes_first_and_costs_are_learned():
     rejected.status = Status.REJECTED                    # says nothing about grading time
     queue.observe(_item("a1_0", 1), rejected)
     assert queue.cost(1) == 2.0
-    warm = CostQueue([_item(f"a{n}_{i}", n) for n in (1, 2) for i in range(2)],
-                     history={1: [1.0], 2: [9.0]})
-    # a free worker warm for 1 gets 1's, though 2's cost more; then what is left
-    assert [warm.pop({1}).name for _ in range(3)] == ["a1_0", "a1_1", "a2_0"]
 
 
 def test_past_costs_come_from_earlier_results(tmp_path):

@@ -203,6 +203,11 @@ class DaskPool:
         self.warnings: set[str] = set()
         self._threads, self._counted = 0, 0.0
         self.futures: list = []         # what was submitted and may still run
+        # distributed logs at INFO to stderr, and a comm that closes while the run stops
+        # (Ctrl-C, a worker killed on purpose) is logged there with a traceback. The level
+        # is set on the logger: the clusters' silence_logs sets only the handlers' levels
+        # and puts them back when the cluster closes, while a write may still be failing
+        _quiet_distributed(logging.CRITICAL if target.local else logging.WARNING)
         if target.local:
             # the nannies start (and restart) the worker processes from threads started
             # here: those keep SIGINT and SIGTERM blocked, and the first workers start with
@@ -345,6 +350,7 @@ class DaskPool:
     def stop(self):
         """Now: this run's kernels, zygotes (and, on a local cluster, workers) are killed;
         nothing more comes back."""
+        _quiet_distributed(logging.CRITICAL)   # what breaks now was broken on purpose
         if self.cluster is not None:
             self._stop_local()
         else:
@@ -391,6 +397,11 @@ class DaskPool:
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close(timeout=timeout)
+
+
+def _quiet_distributed(level: int) -> None:
+    logger = logging.getLogger("distributed")
+    logger.setLevel(max(level, logger.getEffectiveLevel()))
 
 
 def _alive(pid: int) -> bool:

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.deps-$(DEPS)
 PY := $(VENV)/bin/python
 OUT ?= out/demo
 
-.PHONY: help env demo test test-browser test-binder release examples bench clean
+.PHONY: help env demo test test-browser test-binder release examples bench bench-notebooks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ examples: $(STAMP)  ## regenerate the example class in data/examples/
 
 bench: $(STAMP)  ## grading speed against a plain nbclient baseline
 	$(PY) benchmarks/grading.py
+
+bench-notebooks: $(STAMP)  ## each solution notebook's run and grading time against its budget (~6 min)
+	$(PY) benchmarks/notebooks.py
 
 clean:  ## remove generated output (keeps the environment)
 	rm -rf out .pytest_cache

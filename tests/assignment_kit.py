@@ -25,18 +25,22 @@ def release_student_notebook(spec, folder):
     return path
 
 
-def execute_notebook(nb, data, cwd):
-    """Run ``nb`` in place, in quick mode with its data in ``data`` and ``cwd`` as working folder,
-    errors recorded in the outputs: the seconds it took."""
+def execute_notebook(nb, data, cwd, *, small=True, timeout=300):
+    """Run ``nb`` in place, in quick mode (``small``) or in full, with its data in ``data`` and
+    ``cwd`` as working folder, errors recorded in the outputs: the seconds it took."""
     from nbclient import NotebookClient
-    env = {"NNCOURSE_SMALL": "1", "NNCOURSE_DATA": str(data),
+    env = {"NNCOURSE_SMALL": "1" if small else None, "NNCOURSE_DATA": str(data),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
            "MPLBACKEND": "agg"}
     saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
+    for key, value in env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     started = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(cwd)}}).execute()
     finally:
         for key, value in saved.items():

@@ -512,7 +512,6 @@ def test_solution_notebook_runs_top_to_bottom_in_quick_mode(nb, tmp_path):
     runs = {p.parent.name for p in (tmp_path / "runs").rglob("events.out.tfevents.*")}
     assert runs == {"lr_1.0e-05", "lr_2.2e-04", "lr_4.6e-03", "lr_1.0e-01", "cifar10",
                     "transfer_head", "transfer_fine", "scratch4"}
-    assert seconds < 300
 
 
 def test_released_student_notebook_runs_to_the_end(nb, tmp_path):

@@ -42,9 +42,10 @@ BUDGETS = {1: (120, 15), 2: (120, 15), 3: (120, 15), 4: (180, 15), 5: (300, 30)}
 # seconds for a student's Run All: what the notebook says (A1, A3, A5; "about" gives a fifth
 # more), and two minutes where it says nothing
 FULL_BUDGETS = {1: 60, 2: 120, 3: 72, 4: 120, 5: 360}
-# the data each notebook reads, written by the project's generators: quick and full size
-DATA = {3: ("fake_fashion_mnist.py", [], ["--train", "60000", "--test", "10000"]),
-        5: ("fake_cifar10.py", [], ["--per-batch", "10000", "--test", "10000"])}
+# the data each notebook reads, written by the project's generators (their defaults are the
+# quick-mode sizes), and the arguments that make it full size
+DATA = {3: ("fake_fashion_mnist.py", ["--train", "60000", "--test", "10000"]),
+        5: ("fake_cifar10.py", ["--per-batch", "10000", "--test", "10000"])}
 BASELINE = "import numpy as np\nimport matplotlib.pyplot as plt\nimport torch\n"
 
 
@@ -57,9 +58,9 @@ def notebook_seconds(number: int, work: Path, full: bool) -> tuple[float, list]:
     spec = load_spec(number)
     data = work / "data"
     if number in DATA:
-        script, quick, whole = DATA[number]
+        script, whole = DATA[number]
         subprocess.run([sys.executable, str(REPO / "data" / script), str(data),
-                        *(whole if full else quick)], check=True, capture_output=True)
+                        *(whole if full else [])], check=True, capture_output=True)
     nb = nbformat.read(REPO / "solutions" / spec.solution_name, as_version=4)
     # A5 writes checkpoints and event files into its working folder: a scratch one
     cwd = work if number == 5 else REPO / "solutions"

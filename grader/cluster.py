@@ -586,42 +586,40 @@ def dask_check(name: str, dask_worker=None) -> str | None:
 
 def dask_ready(name: str, numbers: list[int]) -> dict:
     """Task: whether this worker may grade; then make its Grader and run the preflight of
-    each assignment in ``numbers``. ``{"worker", "problem", "warnings"}``."""
+    each assignment in ``numbers``. ``{"problem", "warnings"}``."""
     plugin = _plugin(name)
-    info: dict[str, Any] = {"worker": plugin.address, "problem": None, "warnings": []}
+    info: dict[str, Any] = {"problem": None, "warnings": []}
     where = f"on dask worker {plugin.address}: "
     if plugin.problem:
         info["problem"] = f"{where}the grading worker could not start: {plugin.problem}"
         return info
+    if not numbers:         # a worker beyond the assignments' count makes its Grader later
+        return info
+    try:
+        grader = plugin.grader()
+    except WorkerStartError as error:
+        info["problem"] = where + str(error)
+        return info
+    if not grader.zygote.isolate:
+        info["warnings"].append("no full sandbox (needs root on Linux with namespaces): "
+                                "kernels run with resource limits only")
+    if grader.zygote.seccomp_missing:
+        info["warnings"].append(f"kernels run without their seccomp filter "
+                                f"({grader.zygote.seccomp_missing})")
     for number in numbers:
-        try:
-            grader = plugin.grader()
-        except WorkerStartError as error:
-            info["problem"] = where + str(error)
-            return info
-        zygote = grader.zygote
-        if not zygote.isolate:
-            info["warnings"].append("no full sandbox (needs root on Linux with namespaces): "
-                                    "kernels run with resource limits only")
-        if zygote.seccomp_missing:
-            info["warnings"].append(f"kernels run without their seccomp filter "
-                                    f"({zygote.seccomp_missing})")
         problem = preflight(grader, number)
         if problem:
             info["problem"] = f"{where}assignment {number}: {problem}"
             return info
-    info["warnings"] = sorted(set(info["warnings"]))
     return info
 
 
 def dask_grade(name: str, payload: dict, number: int | None, file: str) -> dict:
-    """Task: grade one submission on this worker: ``{"result": its result as a dict,
-    "worker"}``."""
+    """Task: grade one submission on this worker: ``{"result": its result as a dict}``."""
     plugin = _plugin(name)
     with plugin.staged(payload) as path:
-        grader = plugin.grader()
-        result = grade_with(grader, path, number, file).to_dict()
-    return {"result": result, "worker": plugin.address}
+        result = grade_with(plugin.grader(), path, number, file).to_dict()
+    return {"result": result}
 
 
 async def dask_stop(name: str, dask_worker=None) -> None:

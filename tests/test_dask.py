@@ -408,13 +408,12 @@ def test_interrupting_a_run_on_a_running_cluster_stops_it_and_leaves_the_workers
     assert (out / "gradebook.csv").read_bytes() == (reference / "gradebook.csv").read_bytes()
 
 
-def test_a_comm_that_fails_while_a_local_cluster_stops_is_not_logged(tmp_path, toy_templates):
+def test_a_comm_that_fails_while_a_local_cluster_stops_is_not_logged(toy_templates):
     """When the run stops, the scheduler (in the batch process) may still be writing to a
     worker that was just killed, and distributed logs that failure with a traceback. It
     happens now and then (a CI run saw it); here it is made to happen after the stop."""
     script = (
         "import logging, sys\n"
-        "from pathlib import Path\n"
         "from distributed.comm.core import CommClosedError\n"
         "from grader.cluster import DaskPool, Target\n"
         "cluster = DaskPool(Target(local=True, workers=1), {'notebooks': sys.argv[1]},\n"

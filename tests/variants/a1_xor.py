@@ -11,7 +11,6 @@ marks. Entries are ``(name, full_cell_source)``. Most wrong variants are a corre
 from variants.kit import edit
 
 
-
 def _edit(tag, *pairs):
     return edit(BASE[tag], *pairs)
 

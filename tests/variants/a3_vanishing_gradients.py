@@ -10,7 +10,6 @@ Each entry is ``(short_name, full_cell_source)``. Most wrong variants are a corr
 from variants.kit import edit
 
 
-
 def _edit(tag, *pairs):
     return edit(BASE[tag], *pairs)
 
